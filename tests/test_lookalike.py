@@ -1,0 +1,379 @@
+"""Tests for vecguard.lookalike: skeletons, lookalike domains, the deletion index and disguised names."""
+
+from __future__ import annotations
+
+import collections
+import random
+import string
+from pathlib import Path
+
+import pytest
+
+from vecguard import lookalike
+from vecguard.lookalike import (
+    NameIndex,
+    Resemblance,
+    brand_index,
+    embedded_keys,
+    index_keys,
+    is_mixed_script,
+    lure_index,
+    resemble_domain,
+    skeleton,
+    tokens_of,
+)
+
+TRANCO = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "lists" / "sublime-tranco_top_50k.csv"
+KNOWN = "harborlogistics.co.uk"
+
+
+def punycode(host: str) -> str:
+    """``host`` with its non-ASCII labels written as xn-- (as they arrive in mail headers)."""
+    return ".".join(label if label.isascii() else "xn--" + label.encode("punycode").decode() for label in host.split("."))
+
+
+# ----------------------------------------------------------------------------------------------- skeleton
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("paypal", "paypal"),
+    ("PaypaI", "paypal"),                # capital I for l
+    ("paypa1", "paypal"),                # leet 1
+    ("pаypal", "paypal"),                # Cyrillic а
+    ("ｐａｙｐａｌ", "paypal"),            # fullwidth (NFKC)
+    ("pay\u200bpal", "paypal"),          # zero-width space
+    ("pay\u202epal", "paypal"),          # bidi override
+    ("páypal", "paypal"),                # diacritic
+    ("rnicrosoft", "mlcrosoft"),         # rn -> m, i -> l
+    ("micros0ft", "mlcrosoft"),
+    ("vvikipedia", "wlklpedla"),         # vv -> w
+    ("clropbox", "dropbox"),             # cl -> d
+    ("harbor-logistics", "harborloglstlcs"),  # hyphens removed
+    ("s3cure0line", "secureollne"),
+    ("$ecure@ccess", "secureaccess"),
+    ("ł", "l"),                          # stroke letters fold by name
+    ("ɡооglе", "google"),                # script g, Cyrillic о and е
+])
+def test_skeleton(text: str, expected: str) -> None:
+    assert skeleton(text) == expected
+
+
+def test_skeleton_keeps_unmapped_digits() -> None:
+    assert skeleton("h264") == "h26a"  # 4 reads as a; 2 and 6 read as nothing
+    assert skeleton("x86") == "x86"
+
+
+def test_aligned_skeleton_matches_skeleton() -> None:
+    for token in ["s3cure0line", "pаypal", "rnicrosoft", "0ffice365", "ｐａｙｐａｌ", "pay\u200bpal", "cl1ent"]:
+        folded, spans = lookalike._aligned(token)
+        assert folded == skeleton(token)
+        assert len(spans) == len(folded)
+
+
+@pytest.mark.parametrize(("label", "mixed"), [
+    ("paypal", False),
+    ("pаypal", True),            # Latin + Cyrillic
+    ("παypal", True),            # Latin + Greek
+    ("раура", False),            # all Cyrillic: a whole-script confusable, not mixed
+    ("münchen", False),
+    ("日本語abc", False),         # Han + Latin is allowed
+    ("ひらがなカタカナ漢字", False),
+    (punycode("pаypal"), True),  # xn-- decoded first
+    ("x86-64", False),
+])
+def test_is_mixed_script(label: str, mixed: bool) -> None:
+    assert is_mixed_script(label) is mixed
+
+
+# ---------------------------------------------------------------------------------------- resemble_domain
+
+@pytest.mark.parametrize(("seen", "kind", "distance"), [
+    ("harb0rlogistics.co.uk", "leet", 0),
+    ("harborlogistlcs.co.uk", "homoglyph", 0),
+    ("harborIogistics.co.uk", "homoglyph", 0),
+    ("harborlogistics.com", "tld_swap", 0),
+    ("harborlogistics.co", "tld_swap", 0),
+    ("harbor-logistics.co.uk", "hyphenation", 0),
+    (punycode("harbоrlogistics.co.uk"), "mixed_script", 0),   # Cyrillic о, as xn--
+    ("harbоrlogistics.co.uk", "mixed_script", 0),
+    ("hárborlogistics.co.uk", "homoglyph", 0),
+    ("harbrologistics.co.uk", "transposition", 1),
+    ("harborlogistic.co.uk", "edit", 1),                      # omission
+    ("harborlogisticss.co.uk", "edit", 1),                    # repetition
+    ("harborlogisitcs.co.uk", "transposition", 1),
+    ("harborlogustics.co.uk", "edit", 1),                     # replacement
+    ("harbourlogistics.co.uk", "edit", 1),                    # insertion
+    ("harbourlogistic.co.uk", "edit", 2),                     # two edits: allowed for long names
+    ("harborlogistics.co.uk.evil.net", "subdomain", 0),
+    ("harborlogistics-co-uk.evil.net", "subdomain", 0),
+    ("www.harborlogistics.co.uk.login.evil.net", "subdomain", 0),
+    ("harbor.logistics.co.uk", "subdomain", 0),
+    ("harborlogistics-invoice.com", "combo", 7),
+    ("secure-harborlogistics.co.uk", "combo", 6),
+    ("harborlogisticsltd.com", "combo", 3),
+])
+def test_resemble_domain(seen: str, kind: str, distance: int) -> None:
+    found = resemble_domain(seen, KNOWN)
+    assert found is not None, seen
+    assert (found.kind, found.distance, found.target) == (kind, distance, KNOWN)
+
+
+@pytest.mark.parametrize("seen", [
+    "harborlogistics.co.uk",              # the same domain
+    "mail.harborlogistics.co.uk",         # the same organisation
+    "HarborLogistics.co.uk.",
+    "harborfreight.com",                  # shares a word, nothing more
+    "harborlogistics.evil.net",           # bare name in a subdomain: NameIndex.plainly_in's job
+    "harborlogistics-consulting.com",     # an added word that is no lure
+    "logistics.co.uk",
+    "192.0.2.1",
+])
+def test_resemble_domain_rejects(seen: str) -> None:
+    assert resemble_domain(seen, KNOWN) is None
+
+
+@pytest.mark.parametrize(("seen", "known"), [
+    ("ibm.com", "ibn.com"),            # short names: skeleton equality only
+    ("dhl.com", "dhx.com"),
+    ("acme.com", "acne.com"),
+    ("tiktokv.us", "tiktok.com"),      # short name, one letter and the suffix apart
+    ("ns1host.com", "ns2host.com"),    # numbered siblings
+    ("t-msedge.net", "msedge.net"),    # a whole hyphen-separated part added
+    ("kaspersky-labs.com", "kaspersky.com"),  # the brand's own infrastructure-style name
+])
+def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> None:
+    assert resemble_domain(seen, known) is None
+
+
+def test_short_names_match_by_skeleton_only() -> None:
+    found = resemble_domain("dh1.com", "dhl.com")
+    assert found is not None and found.kind == "leet"
+    assert resemble_domain("ups.co", "ups.com") == Resemblance("ups.co", "ups.com", "tld_swap", 0)
+
+
+def test_resemblance_is_frozen() -> None:
+    found = resemble_domain("paypa1.com", "paypal.com")
+    assert found == Resemblance("paypa1.com", "paypal.com", "leet", 0)
+    with pytest.raises(AttributeError):
+        found.kind = "x"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------------------------ the index
+
+def _edit(name: str, rng: random.Random) -> str:
+    """One random insertion, deletion, substitution or adjacent transposition."""
+    i = rng.randrange(len(name))
+    letter = rng.choice(string.ascii_lowercase)
+    op = rng.choice(("insert", "delete", "substitute", "transpose"))
+    if op == "insert":
+        return name[:i] + letter + name[i:]
+    if op == "delete":
+        return name[:i] + name[i + 1:]
+    if op == "substitute":
+        return name[:i] + letter + name[i + 1:]
+    i = min(i, len(name) - 2)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+
+
+def test_index_keys_collide_for_single_edits() -> None:
+    rng = random.Random(20260821)
+    names = [n for n in lookalike._read_list("brands.txt") if len(n) >= 6][:120]
+    names += ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(6, 16))) for _ in range(80)]
+    assert len(names) == 200
+    for name in names:
+        known = f"{name}.com"
+        for _ in range(5):
+            edited = _edit(name, rng)
+            if edited == name:
+                continue
+            seen = f"{edited}.com"
+            assert index_keys(seen) & index_keys(known), (seen, known)
+            assert resemble_domain(seen, known) is not None, (seen, known)
+
+
+def test_index_keys_shapes() -> None:
+    assert skeleton("harborlogistics") in index_keys("mail.harborlogistics.co.uk")
+    assert index_keys("ibm.com") == frozenset({"lbm"})  # short: no deletions
+    assert index_keys("harb0rlogistics.co.uk") & index_keys("harborlogistics.com")
+    assert index_keys("harbor-logistics.co.uk") & index_keys(KNOWN)
+    assert index_keys(punycode("harbоrlogistics.co.uk")) & index_keys(KNOWN)
+    assert index_keys("192.0.2.1") == frozenset()
+
+
+@pytest.mark.parametrize("seen", [
+    "harborlogistics.co.uk.evil.net",
+    "harborlogistics-co-uk.evil.net",
+    "harbor.logistics.co.uk",
+    "harborlogistics-invoice.com",
+    "harborlogisticsinvoice.com",
+    "harborlogisticscouk.com",
+])
+def test_embedded_keys_find_subdomain_and_combo_candidates(seen: str) -> None:
+    assert embedded_keys(seen) & index_keys(KNOWN)
+    assert resemble_domain(seen, KNOWN) is not None
+
+
+def _osa(a: str, b: str) -> int:
+    """Reference optimal-string-alignment distance (full table)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_bounded_distance_agrees_with_reference() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        a = "".join(rng.choice("abcr") for _ in range(rng.randint(0, 9)))
+        b = _edit(a, rng) if a and rng.random() < 0.5 else "".join(rng.choice("abcr") for _ in range(rng.randint(0, 9)))
+        if a and rng.random() < 0.3:
+            b = _edit(b, rng) if b else b
+        for limit in (1, 2):
+            assert lookalike._distance(a, b, limit) == min(_osa(a, b), limit + 1), (a, b, limit)
+
+
+# ------------------------------------------------------------------------------------- disguised names
+
+@pytest.fixture(scope="module")
+def names() -> NameIndex:
+    return NameIndex([*lookalike._read_list("brands.txt"), *lookalike._read_list("lure_words.txt")])
+
+
+@pytest.mark.parametrize(("token", "target"), [
+    ("s3cure0line", "secure"),
+    ("micros0ft", "microsoft"),
+    ("paypa1", "paypal"),
+    ("PaypaI", "paypal"),
+    ("d0cusign", "docusign"),
+    ("0ffice365", "office365"),
+    ("pаypal", "paypal"),            # Cyrillic а
+    ("ｐａｙｐａｌ", "paypal"),
+    ("g00gle", "google"),
+    ("faceb00k", "facebook"),
+    ("sh4repoint", "sharepoint"),
+    ("paypa1secure", "paypal"),
+    ("micros0fft", "microsoft"),     # leet plus an edit
+])
+def test_disguised_in_hits(names: NameIndex, token: str, target: str) -> None:
+    found = names.disguised_in(token)
+    assert target in [r.target for r in found], found
+    assert all(r.seen == token for r in found)
+
+
+def test_disguised_in_finds_concatenations(names: NameIndex) -> None:
+    found = {r.target: r for r in names.disguised_in("s3cure0line")}
+    assert found["secure"].kind == "leet" and found["online"].kind == "combo"
+    assert found["online"].distance == 1
+
+
+@pytest.mark.parametrize("token", [
+    "a3f9e0c1d2", "mp3", "h264", "utf8", "v2", "2fa", "b2b", "x86_64", "win10", "office365", "microsoft365",
+    "20240115", "2024-01-15", "1700000000", "agvsbg8gd29ybgq", "dGhpcyBpcyBhIHRlc3Q", "ipv4", "s3", "k8s",
+    "e2e", "4k", "covid19", "web3", "3d", "sm-g991b", "rtx3080", "a1b2c3", "iso27001", "27bank", "emal15",
+    "permalink3", "paypal", "invoice", "Invoice", "secureonline", "mp4", "i18n", "l10n", "ps5", "iphone15",
+    "1080p", "h265", "gpt4", "aes256", "sha256", "base64", "s3bucket", "oauth2", "http2",
+    "télécharger", "sécurité", "zürich", "пример",
+])
+def test_disguised_in_ignores_ordinary_tokens(names: NameIndex, token: str) -> None:
+    assert names.disguised_in(token) == []
+    assert lure_index().disguised_in(token) == []
+    assert brand_index().disguised_in(token) == []
+
+
+def test_cached_indexes() -> None:
+    assert brand_index() is brand_index()
+    assert lure_index() is lure_index()
+    assert "paypal" in brand_index() and "office" not in brand_index() and "store" not in brand_index()
+    assert 250 <= len(brand_index()) <= 2000
+    assert 60 <= len(lure_index()) <= 130
+    assert [r.target for r in lure_index().disguised_in("b4nk")] == ["bank"]
+    assert [r.target for r in brand_index().disguised_in("d0cusign")] == ["docusign"]
+
+
+def test_plainly_in() -> None:
+    index = NameIndex(["paypal", "harborlogistics", "docusign"])
+    assert index.plainly_in("paypal") == ["paypal"]
+    assert index.plainly_in("PayPal-Login") == ["paypal"]
+    assert index.plainly_in("harborlogisticsdocusign") == ["harborlogistics", "docusign"]
+    assert index.plainly_in("paypa1") == []
+    assert index.plainly_in("pal") == []
+    assert NameIndex(["abc"]).plainly_in("abcdef") == []  # under min_length
+
+
+def test_tokens_of() -> None:
+    host = punycode("pаypal.com.evil.net")
+    tokens = tokens_of(host, "/s3cure0line/Login%20Now/?id=a3f9e0c1d2&x=pay%E2%80%8Bpal&y=ab")
+    assert tokens == ["pаypal", "evil", "s3cure0line", "login", "a3f9e0c1d2", "paypal"]
+    assert tokens_of("EXAMPLE.com", "/doc") == ["example"]
+
+
+# ----------------------------------------------------------------------------- corpora (skipped if absent)
+
+@pytest.mark.skipif(not TRANCO.exists(), reason=f"{TRANCO} not found (../shared/corpora not mounted)")
+def test_few_false_lookalikes_among_popular_domains() -> None:
+    """Top 300 Tranco domains as known correspondents, the next 5,000 as new senders, looked up the way
+    the store does (index keys, then resemble_domain). Same-name other-suffix pairs (google.de for
+    google.com) are tld swaps by definition and counted apart."""
+    rows = [line.strip().split(",")[1] for line in TRANCO.read_text().splitlines() if "," in line]
+    known, seen = rows[:300], rows[300:5300]
+    index: dict[str, set[str]] = collections.defaultdict(set)
+    for domain in known:
+        for key in index_keys(domain):
+            index[key].add(domain)
+    kinds: collections.Counter[str] = collections.Counter()
+    flagged = []
+    for domain in seen:
+        candidates: set[str] = set()
+        for key in index_keys(domain) | embedded_keys(domain):
+            candidates |= index.get(key, set())
+        for candidate in candidates:
+            found = resemble_domain(domain, candidate)
+            if found:
+                kinds[found.kind] += 1
+                if found.kind != "tld_swap":
+                    flagged.append(found)
+    print(f"\nTranco 300 known x 5000 seen: {dict(kinds)}")
+    for found in flagged:
+        print(f"  {found.seen} ~ {found.target} ({found.kind}, {found.distance})")
+    assert len(flagged) <= 30  # 22 at the time of writing: mostly CDN siblings (bstatic/gstatic)
+
+
+def test_dnstwist_recall() -> None:
+    """Recall of resemble_domain on dnstwist's offline permutations of 20 vendor-like domains, per fuzzer.
+    Homoglyph permutations (two substitutions each, ~150k for these names) are sampled."""
+    dnstwist = pytest.importorskip("dnstwist")
+    known = ["harborlogistics.co.uk", "paypal.com", "microsoft.com", "docusign.net", "dropbox.com",
+             "wellsfargo.com", "northwindtraders.com", "contoso.com", "fabrikam.com", "adventure-works.com",
+             "globex.com", "initech.com", "umbrellacorp.com", "stark-industries.com", "wayneenterprises.com",
+             "bluewaterpartners.com", "meridianhealth.org", "pinnaclebank.com", "summitsupply.de",
+             "cascadeengineering.fr"]
+    fuzzers = ["bitsquatting", "cyrillic", "hyphenation", "insertion", "omission", "repetition", "replacement",
+               "transposition", "vowel-swap", "tld-swap", "addition", "subdomain"]
+    rng = random.Random(0)
+    permutations: list[tuple[str, str, str]] = []
+    for domain in known:
+        fuzzer = dnstwist.Fuzzer(domain, tld_dictionary=["com", "net", "org", "co.uk", "de", "fr", "io"])
+        fuzzer.generate(fuzzers=fuzzers)
+        permutations += [(p["fuzzer"], p["domain"], domain) for p in fuzzer.domains if p["domain"] != domain]
+    for domain in ("paypal.com", "globex.com", "contoso.com", "initech.com", "summitsupply.de"):
+        fuzzer = dnstwist.Fuzzer(domain)
+        fuzzer.generate(fuzzers=["homoglyph"])
+        sample = sorted(p["domain"] for p in fuzzer.domains)
+        permutations += [("homoglyph", d, domain) for d in rng.sample(sample, min(300, len(sample)))]
+    total: collections.Counter[str] = collections.Counter()
+    hits: collections.Counter[str] = collections.Counter()
+    for fuzzer_name, domain, original in permutations:
+        total[fuzzer_name] += 1
+        if resemble_domain(domain, original) is not None:
+            hits[fuzzer_name] += 1
+    recall = {name: hits[name] / total[name] for name in total}
+    print("\n" + "\n".join(f"{name:14s} {total[name]:5d} {recall[name]:.3f}" for name in sorted(total)))
+    for name in [*fuzzers, "homoglyph"]:
+        assert total[name] > 0, name
+        assert recall[name] >= 0.9, (name, recall[name])

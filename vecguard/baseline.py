@@ -1,0 +1,111 @@
+"""Baseline: a frozen, read-only view of the history relevant to one message (no database handle).
+
+The store builds it with one batch of queries before scoring; detectors only read it. History about
+a correspondent is rolled up per *scope*: the sender address and the sender's organisation (its
+registered domain), each with counters and per-kind value counts ("facts").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+# Fact kinds: what is remembered per sender and per organisation, value -> message count.
+LINK_SITE = "link_site"      # sites (registered domains) of links the correspondent shared
+CLIENT = "client"            # mail client family ("(none)" counts as a value)
+NETWORK = "network"          # first external hop: rDNS organisation or IP prefix
+HELO = "helo"                # registered domain of the HELO name
+DKIM = "dkim"                # DKIM d= that passed at our authserv-id
+REPLY_TO = "reply_to"        # registered domain of Reply-To, "(none)" when absent or equal to From
+HOUR = "hour"                # local hour of day of the Date header, "0".."23"
+RECIPIENTS = "recipients"    # recipient-count bucket, see recipient_bucket()
+FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS)
+
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
+RECIPIENT_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (30, "11-30"))
+
+
+def recipient_bucket(count: int) -> str:
+    """Bucket a recipient count so the profile stays small: 1, 2, 3-5, 6-10, 11-30, 31+."""
+    for upper, name in RECIPIENT_BUCKETS:
+        if count <= upper:
+            return name
+    return "31+"
+
+
+def bucket_upper(name: str) -> int:
+    """The largest count a bucket holds (31+ -> 1000)."""
+    for upper, bucket in RECIPIENT_BUCKETS:
+        if bucket == name:
+            return upper
+    return 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """Rolled-up history of one scope (a sender address or an organisation domain)."""
+
+    key: str = ""
+    inbound: int = 0          # messages received from it (not held)
+    outbound: int = 0         # messages our users sent to it
+    link_messages: int = 0    # received messages that carried at least one link
+    held: int = 0             # messages from it that were held
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    names: tuple[str, ...] = ()   # display names seen, most frequent first
+    facts: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def known(self) -> bool:
+        """True once any mail went either way."""
+        return self.inbound + self.outbound > 0
+
+    def values(self, kind: str) -> Mapping[str, int]:
+        """Value -> count for one fact kind."""
+        return self.facts.get(kind, _EMPTY)
+
+    def seen(self, kind: str, value: str) -> int:
+        """How many messages carried ``value`` for ``kind``."""
+        return self.values(kind).get(value, 0)
+
+    def observations(self, kind: str) -> int:
+        """How many observations of ``kind`` were recorded."""
+        return sum(self.values(kind).values())
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadView:
+    """What history knows about the conversation a message claims to continue."""
+
+    referenced: tuple[str, ...] = ()          # Message-IDs from In-Reply-To and References
+    known: frozenset[str] = frozenset()       # those that history has seen
+    ours: frozenset[str] = frozenset()        # those that our users sent
+    participants: frozenset[str] = frozenset()  # everyone on the known messages of the thread
+    messages: int = 0                         # known messages in the thread
+
+
+@dataclass(frozen=True, slots=True)
+class KnownDomain:
+    """A domain we have corresponded with, for lookalike comparison (``messages`` weighs its history)."""
+
+    domain: str
+    messages: int
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Everything detectors may know about history for one message."""
+
+    sender: Profile = Profile()
+    org: Profile = Profile()
+    relationships: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    thread: ThreadView = ThreadView()
+    # candidate domain (sender org, reply-to org, link sites) -> known domains sharing a lookalike index key
+    similar: Mapping[str, tuple[KnownDomain, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # reply-to address or org -> its profile, for "Reply-To moves somewhere new"
+    reply_to: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))
+    local_names: frozenset[str] = frozenset()  # display names of local users, for impersonation checks

@@ -1,0 +1,92 @@
+"""Engine: one message through the whole flow with a store session, failing safe.
+
+    analyse -> session.baseline -> judge -> (caller acts) -> learn + record
+
+Used by the offline scanner and the milter. Any exception becomes an ``error`` decision (the configured
+fail mode is the caller's to apply), logged with the queue id or source: mail is never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .baseline import Baseline
+from .envelope import Envelope
+from .features import Context, Features
+from .learn import Lesson, lesson
+from .pipeline import analyse, candidates, judge
+from .policy import Decision, Policy
+from .report import record, signal_list
+from .scoring import ScoreReport
+
+log = logging.getLogger(__name__)
+
+
+class Session(Protocol):
+    """What the engine needs from a store session (vecguard.history.store.Session)."""
+
+    def baseline(self, f: Features, lookalike_candidates: tuple[str, ...] = ()) -> Baseline: ...
+    def learn(self, lesson: Lesson) -> None: ...
+    def record(self, record: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result for one message: features (None if extraction failed), decision, JSONL record."""
+
+    features: Features | None
+    decision: Decision
+    record: dict[str, Any]
+    error: str | None = None
+
+
+def error_decision(reason: str) -> Decision:
+    """The decision recorded when vecguard itself failed: action ``error``, score 0."""
+    return Decision("error", ScoreReport(0.0, 0.0, ()), reason)
+
+
+class Engine:
+    """Binds a policy and a deployment context; stateless between messages, so threads may share it."""
+
+    def __init__(self, policy: Policy, ctx: Context) -> None:
+        self.policy = policy
+        self.ctx = ctx
+
+    def decide(self, envelope: Envelope, session: Session) -> Outcome:
+        """Score one message against the stored baseline. Reads only."""
+        label = envelope.queue_id or envelope.source or "-"
+        features: Features | None = None
+        try:
+            features = analyse(envelope, self.policy, self.ctx)
+            baseline = session.baseline(features, candidates(features))
+            decision = judge(features, baseline, self.policy, self.ctx)
+        except Exception as exc:  # fail safe: a bug or a store outage must not lose the message
+            log.exception("%s: scoring failed: %s", label, exc)
+            decision = error_decision(f"internal error: {type(exc).__name__}: {exc}")
+            rec = record(features, decision) if features else {"message_id": None, "date": None, "from": None,
+                                                                "recipients": [], "direction": None, "score": 0.0,
+                                                                "action": "error", "signals": []}
+            return Outcome(features, decision, rec, str(exc))
+        log.info("%s: from=%s score=%g action=%s %s", label,
+                 features.sender.address if features.sender else "-", decision.report.score, decision.action,
+                 signal_list(decision, limit=5, evidence=False))
+        return Outcome(features, decision, record(features, decision))
+
+    def learn(self, outcome: Outcome, session: Session, *, queue_id: str | None = None,
+              source: str | None = None) -> bool:
+        """After the decision: record it and teach the baseline (held mail teaches only its held count).
+
+        A failure here never changes the decision already taken; it is logged and reported as False.
+        """
+        if outcome.features is None:
+            return False
+        row = dict(outcome.record, queue_id=queue_id, source=source, date=outcome.features.date)
+        try:
+            session.record(row)
+            session.learn(lesson(outcome.features, outcome.decision.action))
+        except Exception as exc:  # the message is already decided; keep going, but say so
+            log.exception("%s: learning failed: %s", queue_id or source or "-", exc)
+            return False
+        return True

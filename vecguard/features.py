@@ -1,0 +1,340 @@
+"""Features: everything the detectors need to know about one message, extracted by pure functions.
+
+``extract(envelope, message, context)`` never does I/O and never visits a URL. Features that are absent
+stay empty (``None`` / ``()``); detectors decide what absence means.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from .domains import is_ip, normalise_host, registered_domain
+from .envelope import Envelope
+from .links import Link, extract_links
+from .lists import link_site
+from .message import Message, decode_header, unsurrogate
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Deployment facts the features depend on: which domains are ours, which authserv-ids we trust."""
+
+    local_domains: frozenset[str] = frozenset()
+    authserv_ids: frozenset[str] = frozenset()  # empty: trust hosts inside a local domain (our own MX)
+    max_links: int = 200
+
+    def is_local(self, domain: str) -> bool:
+        """Local domains match exactly: a subdomain or sibling domain is not automatically ours."""
+        return domain in self.local_domains
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A mailbox: lower-cased address, decoded display name, domain and its registered domain (org)."""
+
+    address: str
+    name: str = ""
+    domain: str = ""
+    org: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResults:
+    """Authentication-Results from a trusted authserv-id: method -> result, plus passing DKIM domains."""
+
+    spf: str | None = None
+    dkim: str | None = None
+    dmarc: str | None = None
+    dkim_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """The first external Received hop: who handed the message to our side."""
+
+    ip: str | None = None
+    helo: str | None = None
+    rdns: str | None = None
+
+    @property
+    def network(self) -> str | None:
+        """A stable name for the sending infrastructure: rDNS organisation, else the IP's /16 or /32."""
+        if self.rdns and "." in self.rdns and not is_ip(self.rdns):
+            return registered_domain(self.rdns)
+        if self.ip:
+            try:
+                addr = ipaddress.ip_address(self.ip)
+            except ValueError:
+                return None
+            prefix = 16 if addr.version == 4 else 32
+            return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What one message says about itself. Addresses are lower-case."""
+
+    sender: Address | None
+    from_header: Address | None
+    via_list: str | None
+    reply_to: tuple[Address, ...]
+    return_path: str | None
+    to: tuple[Address, ...]
+    cc: tuple[Address, ...]
+    envelope_rcpts: tuple[str, ...]
+    local_recipients: tuple[str, ...]
+    recipient_count: int
+    undisclosed_count: int
+    direction: str  # inbound | outbound | internal
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    subject_norm: str
+    reply_subject: bool
+    links: tuple[Link, ...]
+    link_sites: tuple[str, ...]  # distinct lists.link_site() of the links, in order
+    client: str
+    hop: Hop
+    auth: AuthResults
+    date: datetime | None
+    hour: int | None
+    bulk: bool
+    body_scanned: bool
+    size: int
+    attachments: tuple[str, ...] = ()
+    defects: tuple[str, ...] = field(default=())
+
+    @property
+    def participants(self) -> frozenset[str]:
+        """Everyone named on the message: author, To, Cc and envelope recipients."""
+        people = {a.address for a in self.to + self.cc}
+        people.update(self.envelope_rcpts)
+        if self.sender:
+            people.add(self.sender.address)
+        return frozenset(people)
+
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|r|rif|odp)\s*(\[\d+\])?\s*:\s*)+", re.I)
+_REPLY_ONLY = re.compile(r"^\s*(re|aw|sv|vs|antw|r|rif|odp)\s*(\[\d+\])?\s*:", re.I)
+_LIST_TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
+_VIA = re.compile(r"^(?P<name>.+?)\s+via\s+\S.*$", re.I)
+_RECEIVED_FROM = re.compile(
+    r"from\s+(?P<helo>[^\s()]+)?\s*(?:\((?P<info>[^)]*)\))?", re.I)
+_BRACKET_IP = re.compile(r"\[(?:IPv6:)?(?P<ip>[0-9a-fA-F:.]+)\]")
+_BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
+_MAILER_VERSION = re.compile(r"[\s/(]*[v]?\d[\w.\-]*[)]?", re.I)
+_AR_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)", re.I)
+_AR_HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", re.I)
+
+
+def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
+    """Parse address headers into Address values; malformed entries are dropped, never raised."""
+    result: list[Address] = []
+    try:
+        pairs = email.utils.getaddresses([unsurrogate(v) for v in values if v])
+    except Exception:  # getaddresses has raised on pathological input in past Python releases
+        return ()
+    for name, addr in pairs:
+        addr = addr.strip().strip("<>").lower()
+        if "@" not in addr:
+            continue
+        domain = normalise_host(addr.rsplit("@", 1)[1])
+        result.append(Address(addr, decode_header(name).strip(" \"'"), domain, registered_domain(domain)))
+    return tuple(result)
+
+
+def message_ids(value: str | None) -> tuple[str, ...]:
+    """Message-IDs in a header value, in order, lower-cased without brackets."""
+    if not value:
+        return ()
+    return tuple(m[1:-1].lower() for m in _MSGID.findall(value))
+
+
+def normalise_subject(subject: str) -> str:
+    """Subject without reply/forward prefixes, list tags and case, for thread grouping."""
+    previous = None
+    s = subject
+    while s != previous:
+        previous = s
+        s = _REPLY_PREFIX.sub("", _LIST_TAG.sub("", s))
+    return " ".join(s.lower().split())
+
+
+def client_family(message: Message) -> str:
+    """The mail client family from X-Mailer / User-Agent with versions removed; '(none)' when absent."""
+    raw = message.get("x-mailer") or message.get("user-agent")
+    if not raw:
+        return "(none)"
+    text = decode_header(raw).lower()
+    for family in ("thunderbird", "outlook", "apple mail", "iphone mail", "android", "roundcube",
+                   "horde", "zimbra", "sogo", "evolution", "kmail", "mutt", "phpmailer", "swiftmailer",
+                   "gmail", "yahoo", "lotus notes"):
+        if family in text:
+            return family
+    text = text.split("(", 1)[0]
+    return " ".join(_MAILER_VERSION.sub(" ", text).split())[:60] or "(none)"
+
+
+def _private(ip: str) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return True
+    return not addr.is_global
+
+
+def first_external_hop(received: list[str], ctx: Context, envelope: Envelope) -> Hop:
+    """The hop that handed the message to our infrastructure.
+
+    In the milter that is the SMTP client itself. Offline, walk the Received headers from the top (the
+    newest, added by our MX) and take the first ``from`` part with a public IP whose names are not ours.
+    """
+    if envelope.client_address and not _private(envelope.client_address):
+        return Hop(envelope.client_address, envelope.helo, envelope.client_name)
+    for header in received[:12]:
+        text = " ".join(header.split())
+        match = _RECEIVED_FROM.search(text)
+        if not match:
+            continue
+        helo = (match.group("helo") or "").lower() or None
+        info = match.group("info") or ""
+        ip_match = _BRACKET_IP.search(info) or _BRACKET_IP.search(text[: match.end() + 80])
+        ip = ip_match.group("ip") if ip_match else None
+        rdns_text = info.split("[", 1)[0].strip().lower()
+        rdns = rdns_text.split()[0] if rdns_text and rdns_text.split()[0] != "unknown" else None
+        if not ip or _private(ip):
+            continue
+        names = [n for n in (helo, rdns) if n]
+        if any(ctx.is_local(registered_domain(n)) for n in names):
+            continue
+        return Hop(ip, helo, rdns)
+    return Hop()
+
+
+def auth_results(headers: list[str], ctx: Context) -> AuthResults:
+    """Read Authentication-Results only from trusted authserv-ids; forged ones from outside are ignored."""
+    found: dict[str, str] = {}
+    dkim_domains: list[str] = []
+    for header in headers:
+        text = " ".join(decode_header(header).split())
+        authserv = text.split(";", 1)[0].strip().split()[0].lower() if text.strip() else ""
+        trusted = authserv in ctx.authserv_ids if ctx.authserv_ids else ctx.is_local(registered_domain(authserv))
+        if not trusted:
+            continue
+        for method, result, props in _AR_METHOD.findall(text):
+            method, result = method.lower(), result.lower()
+            found.setdefault(method, result)
+            if method == "dkim" and result == "pass":
+                d = _AR_HEADER_D.search(props)
+                if d:
+                    dkim_domains.append(normalise_host(d.group(1)))
+    return AuthResults(found.get("spf"), found.get("dkim"), found.get("dmarc"), tuple(dict.fromkeys(dkim_domains)))
+
+
+def local_hour(date: datetime | None) -> int | None:
+    """Hour of day in the sender's own timezone, as written in its Date header."""
+    return date.hour if date else None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Date header -> aware datetime in the writer's offset; None if missing or broken."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(decode_header(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not parsed:
+        return None
+    try:
+        offset = timezone(timedelta(seconds=parsed[9] or 0))
+        return datetime(*parsed[:6], tzinfo=offset)  # type: ignore[misc]
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _author(message: Message, from_header: Address | None, reply_to: tuple[Address, ...]) -> tuple[Address | None, str | None]:
+    """The correspondent is the author, not a list that rewrote From for DMARC ("Name via List")."""
+    if from_header is None:
+        return None, None
+    listed = message.get("list-id") is not None
+    original = parse_addresses(message.get_all("x-original-from"))
+    if listed and original:
+        return original[0], from_header.address
+    via = _VIA.match(from_header.name)
+    if listed and via and len(reply_to) == 1 and reply_to[0].address != from_header.address:
+        author = reply_to[0]
+        return Address(author.address, author.name or via.group("name"), author.domain, author.org), from_header.address
+    return from_header, None
+
+
+def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
+    """Extract the features of one message. Pure: same inputs, same features."""
+    from_header = next(iter(parse_addresses(message.get_all("from"))), None)
+    if from_header is None and envelope.mail_from:
+        from_header = next(iter(parse_addresses([envelope.mail_from])), None)
+    reply_to = parse_addresses(message.get_all("reply-to"))
+    sender, via_list = _author(message, from_header, reply_to)
+    to = parse_addresses(message.get_all("to"))
+    cc = parse_addresses(message.get_all("cc"))
+    rcpts = tuple(dict.fromkeys(a.lower().strip("<>") for a in envelope.rcpt_to if a))
+    if not rcpts:
+        # X-Original-To is the address the sender used (before alias expansion); Delivered-To the final
+        # mailbox. Prefer the former, so mail to sales@ delivered to a person is not "undisclosed".
+        envelope_headers = message.get_all("x-original-to") or message.get_all("delivered-to")
+        rcpts = tuple(dict.fromkeys(a.address for a in parse_addresses(envelope_headers)))
+    shown = {a.address for a in to + cc}
+    undisclosed = sum(1 for r in rcpts if r not in shown)
+    if not rcpts and not shown and ("undisclosed" in (message.get("to") or "").lower() or not message.get("to")):
+        undisclosed = 1  # offline with no envelope: at least the mailbox owner was a hidden recipient
+    all_rcpts = list(rcpts) + [a for a in shown if a not in rcpts]
+    local_rcpts = tuple(r for r in all_rcpts if ctx.is_local(r.rsplit("@", 1)[-1]))
+    direction = "inbound"
+    if sender is not None and ctx.is_local(sender.domain):
+        direction = "internal" if all_rcpts and len(local_rcpts) == len(all_rcpts) else "outbound"
+    subject = decode_header(message.get("subject"))
+    date = parse_date(message.get("date"))
+    body_links = extract_links(message.text, message.html, ctx.max_links) if message.body_scanned else ()
+    rp = parse_addresses(message.get_all("return-path"))
+    bulk = bool(message.get("list-id") or message.get("list-unsubscribe") or
+                (message.get("precedence") or "").strip().lower() in ("bulk", "list", "junk"))
+    return Features(
+        sender=sender,
+        from_header=from_header,
+        via_list=via_list,
+        reply_to=reply_to,
+        return_path=rp[0].address if rp else None,
+        to=to,
+        cc=cc,
+        envelope_rcpts=rcpts,
+        local_recipients=local_rcpts,
+        recipient_count=len(shown) + undisclosed,
+        undisclosed_count=undisclosed,
+        direction=direction,
+        message_id=next(iter(message_ids(message.get("message-id"))), None),
+        in_reply_to=message_ids(message.get("in-reply-to")),
+        references=message_ids(" ".join(message.get_all("references"))),
+        subject=subject,
+        subject_norm=normalise_subject(subject),
+        reply_subject=bool(_REPLY_ONLY.match(subject)),
+        links=body_links,
+        link_sites=tuple(dict.fromkeys(link_site(x.host) for x in body_links if x.host)),
+        client=client_family(message),
+        hop=first_external_hop(message.get_all("received"), ctx, envelope),
+        auth=auth_results(message.get_all("authentication-results"), ctx),
+        date=date,
+        hour=local_hour(date),
+        bulk=bulk,
+        body_scanned=message.body_scanned,
+        size=message.size,
+        attachments=tuple(a.filename for a in message.attachments),
+        defects=message.defects,
+    )

@@ -1,0 +1,917 @@
+"""The history store: builds read-only Baselines and applies Lessons, on SQLite or PostgreSQL.
+
+One :class:`Store` per process holds the engine; one :class:`Session` is one connection and one
+transaction. The milter opens a session per message (``baseline()``, decide, ``learn()``, ``record()``);
+the offline scanner keeps one session for many messages and calls ``commit()`` every N of them.
+
+Speed. The store is most of the per-message cost, so its hot path (``baseline``, ``learn``, ``record``)
+runs statements that are written as SQLAlchemy Core constructs, compiled once per dialect (and once per
+IN-list length bucket), and executed on the driver's own cursor: SQLAlchemy's per-execution work (cache
+key, parameter and result processing) costs 40-140 µs a statement, several times an indexed SQLite
+query. The price is that the session converts values itself (datetimes to UTC, see ``_dump``/``_load``).
+Reads are a handful of indexed SELECTs whose cost does not grow with history; writes are a few
+upserts per lesson (executemany on SQLite, one multi-row VALUES statement each on PostgreSQL).
+
+Concurrency. Counters are incremented inside the database (``ON CONFLICT DO UPDATE SET n = n +
+excluded.n``), so gateways sharing one PostgreSQL never lose counts, and rows are written in sorted
+order, so concurrent upserts take row locks in the same order and do not deadlock. SQLite runs in WAL
+mode with ``synchronous=NORMAL``; the sqlite3 driver opens its transaction at the first write, so the
+reads of ``baseline()`` hold no snapshot that another writer could invalidate before ``learn()`` writes
+(which would fail at once with SQLITE_BUSY_SNAPSHOT instead of waiting for the lock).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import (
+    ClauseElement,
+    ColumnElement,
+    Dialect,
+    Insert,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    delete,
+    event,
+    exc,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.schema import Table
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from ..baseline import Baseline, KnownDomain, Profile, ThreadView
+from ..errors import StoreError
+from . import models as m
+
+if TYPE_CHECKING:
+    from ..features import Features
+    from ..learn import Lesson
+
+KeysFunction = Callable[[str], frozenset[str]]
+
+DEFAULT_SQLITE_PATH: Final = "$XDG_STATE_HOME/vecguard/history.db"
+"""Where history lives when no URL is given: ``$VECGUARD_DB`` (a URL or a file path) if set, else SQLite
+at ``$XDG_STATE_HOME/vecguard/history.db``, which is ``~/.local/state/vecguard/history.db`` when
+XDG_STATE_HOME is unset. Under systemd, ``StateDirectory=vecguard`` plus
+``Environment=VECGUARD_DB=/var/lib/vecguard/history.db`` puts it in the state directory."""
+
+SUPPORTED: Final = {"sqlite": ("pysqlite",), "postgresql": ("psycopg", "psycopg2")}
+_MAX = m.MAX_TEXT
+_EMPTY_FACTS: Mapping[str, Mapping[str, int]] = MappingProxyType({})
+_NO_COUNTS: Mapping[str, int] = MappingProxyType({})
+_NO_SIMILAR: Mapping[str, tuple[KnownDomain, ...]] = MappingProxyType({})
+
+
+def default_sqlite_path() -> Path:
+    """The default SQLite file, from XDG_STATE_HOME (see DEFAULT_SQLITE_PATH)."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "vecguard" / "history.db"
+
+
+def resolve_url(url: str | None) -> str:
+    """The database URL to use: ``url``, else ``$VECGUARD_DB``, else the default SQLite file.
+
+    A value without ``://`` is taken as a SQLite file path, so ``--db /var/lib/vecguard/history.db``
+    works as well as ``--db sqlite:////var/lib/vecguard/history.db``.
+    """
+    value = url or os.environ.get("VECGUARD_DB") or ""
+    if not value:
+        return f"sqlite:///{default_sqlite_path()}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    return value
+
+
+def _clip(value: str) -> str:
+    return value[:_MAX]
+
+
+def _one_line(error: BaseException) -> str:
+    """The first non-empty line of an exception (of the driver's own error when there is one)."""
+    inner = getattr(error, "orig", None) or error
+    for line in str(inner).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(inner).__name__
+
+
+def _default_keys(domain: str) -> frozenset[str]:
+    # Imported on first use: the store must open (and tests must run) without the lookalike module.
+    from ..lookalike import index_keys
+
+    return index_keys(domain)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers (scans, `vecguard held`) run beside the milter's writer; NORMAL is durable
+    enough in WAL (a power cut may lose the last commits, never corrupt); SQLite leaves foreign keys
+    off unless asked. The page cache (2 MB by default) is raised to 32 MB a connection, allocated as
+    pages are read: lookups land all over the scope and fact b-trees, and a page read from the OS costs
+    a system call, which made lookups up to twice as slow at 20k messages of history."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA cache_size=-32768")
+    finally:
+        cursor.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Statements, written once as Core constructs.
+
+_sc, _fa, _re = m.scope.c, m.fact.c, m.relationship.c
+_tm, _tp, _dk, _de = m.thread_message.c, m.thread_participant.c, m.domain_key.c, m.decision.c
+
+
+def _in(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+_SELECT_SCOPES = select(
+    _sc.id, _sc.scope, _sc.key, _sc.name, _sc.first_seen, _sc.last_seen,
+    _sc.inbound, _sc.outbound, _sc.link_messages, _sc.held,
+).where(_sc.scope.in_(_in("scopes")), _sc.key.in_(_in("keys")))
+_SELECT_FACTS = select(_fa.scope_id, _fa.kind, _fa.value, _fa["count"]).where(_fa.scope_id.in_(_in("ids")))
+# Inbound: the sender's mail to this message's recipients, and mail to the sender from any of our users.
+_SELECT_RELATIONSHIPS_INBOUND = select(_re.sender, _re.recipient, _re["count"]).where(
+    _re.sender == bindparam("sender"), _re.recipient.in_(_in("recipients")),
+).union_all(select(_re.sender, _re.recipient, _re["count"]).where(_re.recipient == bindparam("sender_as_recipient")))
+# Outbound and internal: our user's mail to this message's recipients, and theirs to our user.
+_SELECT_RELATIONSHIPS_LOCAL = select(_re.sender, _re.recipient, _re["count"]).where(
+    _re.sender == bindparam("sender"), _re.recipient.in_(_in("recipients")),
+).union_all(select(_re.sender, _re.recipient, _re["count"]).where(
+    _re.recipient == bindparam("sender_as_recipient"), _re.sender.in_(_in("recipients_as_sender"))))
+_SELECT_THREAD_MESSAGES = select(_tm.message_id, _tm.thread_key, _tm.ours).where(_tm.message_id.in_(_in("ids")))
+_SELECT_THREAD_PARTICIPANTS = select(_tp.address).where(_tp.thread_key.in_(_in("keys")))
+_COUNT_THREAD_MESSAGES = select(func.count()).select_from(m.thread_message).where(_tm.thread_key.in_(_in("keys")))
+_SELECT_SIMILAR = (
+    select(_dk.key, _dk.domain, func.coalesce(_sc.inbound + _sc.outbound, 0))
+    .select_from(m.domain_key.outerjoin(m.scope, and_(_sc.scope == "org", _sc.key == _dk.domain)))
+    .where(_dk.key.in_(_in("keys")))
+)
+_INSERT_DECISION = insert(m.decision)
+_DECISION_COLUMNS = ("message_id", "queue_id", "created_at", "message_date", "sender", "recipients",
+                     "direction", "score", "action", "signals", "source")
+_SELECT_DECISIONS = select(
+    _de.id, _de.message_id, _de.queue_id, _de.created_at, _de.message_date, _de.sender, _de.recipients,
+    _de.direction, _de.score, _de.action, _de.signals, _de.source,
+).order_by(_de.created_at.desc(), _de.id.desc())
+_SELECT_DECISIONS_SINCE = _SELECT_DECISIONS.where(_de.created_at >= bindparam("since"))
+_SELECT_VERSION = select(m.meta.c.value).where(m.meta.c.key == "schema_version")
+_SCOPE_COLUMNS = ("scope", "key", "name", "first_seen", "last_seen", "inbound", "outbound", "link_messages", "held")
+
+
+def _earliest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """NULL-safe MIN that reads the same in SQLite and PostgreSQL (SQLite's min() returns NULL)."""
+    return case((or_(current.is_(None), new < current), new), else_=current)
+
+
+def _latest(current: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """NULL-safe MAX, as :func:`_earliest`."""
+    return case((or_(current.is_(None), new > current), new), else_=current)
+
+
+@dataclass(frozen=True, slots=True)
+class _WriteSpec:
+    """An INSERT the hot path runs for many rows: which columns rows bind, which are computed in SQL
+    (their parameters named with a suffix per row), and what happens on a conflict."""
+
+    table: Table
+    columns: tuple[str, ...]
+    conflict: tuple[str, ...]
+    update: Callable[[Any], dict[str, Any]] | None = None  # excluded -> SET clause; None: DO NOTHING
+    computed: Callable[[str], dict[str, Any]] | None = None  # parameter suffix -> column: expression
+
+
+def _scope_update(excluded: Any) -> dict[str, Any]:
+    return {
+        "name": case((excluded.name != "", excluded.name), else_=_sc.name),
+        "first_seen": _earliest(_sc.first_seen, excluded.first_seen),
+        "last_seen": _latest(_sc.last_seen, excluded.last_seen),
+        "inbound": _sc.inbound + excluded.inbound,
+        "outbound": _sc.outbound + excluded.outbound,
+        "link_messages": _sc.link_messages + excluded.link_messages,
+        "held": _sc.held + excluded.held,
+    }
+
+
+def _fact_update(excluded: Any) -> dict[str, Any]:
+    return {
+        "count": _fa["count"] + excluded["count"],
+        "first_seen": _earliest(_fa.first_seen, excluded.first_seen),
+        "last_seen": _latest(_fa.last_seen, excluded.last_seen),
+    }
+
+
+def _relationship_update(excluded: Any) -> dict[str, Any]:
+    return {
+        "count": _re["count"] + excluded["count"],
+        "first_seen": _earliest(_re.first_seen, excluded.first_seen),
+        "last_seen": _latest(_re.last_seen, excluded.last_seen),
+    }
+
+
+def _scope_id(suffix: str) -> dict[str, Any]:
+    # The id comes from a subquery on (scope, key), so a lesson needs no RETURNING round trip.
+    return {"scope_id": select(_sc.id).where(
+        _sc.scope == bindparam(f"scope{suffix}"), _sc.key == bindparam(f"key{suffix}")).scalar_subquery()}
+
+
+def _stored_thread_key(suffix: str) -> dict[str, Any]:
+    # Participants go under the thread key the message was stored with.
+    return {"thread_key": select(_tm.thread_key).where(_tm.message_id == bindparam(f"message_id{suffix}"))
+            .scalar_subquery()}
+
+
+_SCOPE_WRITE = _WriteSpec(m.scope, _SCOPE_COLUMNS, ("scope", "key"), _scope_update)
+_FACT_WRITE = _WriteSpec(m.fact, ("kind", "value", "count", "first_seen", "last_seen"),
+                         ("scope_id", "kind", "value"), _fact_update, _scope_id)
+_RELATIONSHIP_WRITE = _WriteSpec(m.relationship, ("sender", "recipient", "count", "first_seen", "last_seen"),
+                                 ("sender", "recipient"), _relationship_update)
+_PARTICIPANT_WRITE = _WriteSpec(m.thread_participant, ("address",), ("thread_key", "address"),
+                                computed=_stored_thread_key)
+_DOMAIN_KEY_WRITE = _WriteSpec(m.domain_key, ("key", "domain"), ("key", "domain"))
+_THREAD_MESSAGE_COLUMNS = ("message_id", "sender", "ours", "seen_at")
+
+
+def _insert(dialect: str, spec: _WriteSpec, rows: int | None) -> Insert:
+    """The upsert of ``spec``: in executemany form (``rows`` None) or with ``rows`` VALUES tuples.
+
+    Row parameters are named ``column__N``: a double underscore never meets SQLAlchemy's own anonymous
+    names (``name_1``)."""
+    ins = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    if rows is None:
+        stmt = ins(spec.table).values(**spec.computed("")) if spec.computed else ins(spec.table)
+    else:
+        stmt = ins(spec.table).values([
+            {**{c: bindparam(f"{c}__{i}", type_=spec.table.c[c].type) for c in spec.columns},
+             **(spec.computed(f"__{i}") if spec.computed else {})}
+            for i in range(rows)
+        ])
+    index = [spec.table.c[c] for c in spec.conflict]
+    if spec.update is None:
+        return stmt.on_conflict_do_nothing(index_elements=index)
+    return stmt.on_conflict_do_update(index_elements=index, set_=spec.update(stmt.excluded))
+
+
+def _insert_thread_message(dialect: str, parents: int) -> Insert:
+    """Insert a message under the thread key of its first known parent (``p_0`` ... in order), else
+    ``fallback``; a message already stored keeps its key."""
+    ins = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    lookups = [select(_tm.thread_key).where(_tm.message_id == bindparam(f"p_{i}")).scalar_subquery()
+               for i in range(parents)]
+    stmt = ins(m.thread_message).values(thread_key=func.coalesce(*lookups, bindparam("fallback")))
+    return stmt.on_conflict_do_nothing(index_elements=[_tm.message_id])
+
+
+def _bucket(size: int) -> int:
+    """IN lists are padded to 1, 2, 4, 8... so few SQL variants exist (and PostgreSQL can prepare them)."""
+    return 0 if size == 0 else 1 << (size - 1).bit_length()
+
+
+class _Prepared:
+    """One Core statement compiled once for one dialect and run on the driver's cursor.
+
+    Expanding IN lists get one compiled variant per length bucket, padded by repeating the last value
+    (which changes nothing in an IN). Literal values inside the statement (``scope = 'org'``) keep the
+    values SQLAlchemy bound them to. Parameters must already be in the driver's form.
+    """
+
+    __slots__ = ("_compiled", "_expanding", "_placeholders", "_variants")
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
+        if column_keys is None:
+            compiled = statement.compile(dialect=dialect)
+        else:
+            compiled = statement.compile(dialect=dialect, column_keys=list(column_keys), for_executemany=True)
+        assert isinstance(compiled, SQLCompiler)
+        self._compiled = compiled
+        binds = self._compiled.binds
+        self._expanding = tuple(name for name, b in binds.items() if b.expanding)
+        self._placeholders = {name: None for name, b in binds.items() if b.required and not b.expanding}
+        self._variants: dict[tuple[int, ...], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+    def _variant(self, sizes: tuple[int, ...]) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        params: dict[str, Any] = dict(self._placeholders)
+        params.update((name, [None] * size) for name, size in zip(self._expanding, sizes))
+        state = self._compiled.construct_expanded_state(params)
+        defaults = {k: v for k, v in state.parameters.items() if k not in params}
+        order = tuple(state.positiontup) if state.positiontup is not None else None
+        variant = (state.statement, order, defaults)
+        self._variants[sizes] = variant
+        return variant
+
+    def bind(self, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL text and the driver's parameters (a tuple or a dict, by paramstyle)."""
+        sizes = tuple(_bucket(len(params[name])) for name in self._expanding)
+        sql, order, defaults = self._variants.get(sizes) or self._variant(sizes)
+        values = dict(defaults)
+        values.update(params)
+        for name, size in zip(self._expanding, sizes):
+            items = params[name]
+            for i in range(size):
+                values[f"{name}_{i + 1}"] = items[i] if i < len(items) else items[-1]
+        return sql, (tuple(values[n] for n in order) if order is not None else values)
+
+    def bind_many(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[Any]]:
+        """The SQL text and one parameter set per row, for executemany (no IN lists)."""
+        sql, order, defaults = self._variants.get(()) or self._variant(())
+        if order is not None:
+            return sql, [tuple(row[n] if n in row else defaults[n] for n in order) for row in rows]
+        return sql, [{**defaults, **row} for row in rows]
+
+
+class _Write:
+    """A :class:`_WriteSpec` prepared for one dialect.
+
+    SQLite runs it as executemany (one prepared statement stepped per row, cheap in-process).
+    PostgreSQL gets one multi-row ``INSERT ... VALUES (...), (...)`` per row count instead: psycopg's
+    executemany costs a server round of work per row, three to four times slower for a lesson's rows.
+    Rows must not repeat a conflict key (a PostgreSQL statement may not update a row twice); learn()
+    merges them first.
+    """
+
+    __slots__ = ("_by_count", "_dialect", "_many", "_spec")
+
+    _CHUNK = 500  # rows per statement, far below PostgreSQL's 65,535 parameters
+
+    def __init__(self, spec: _WriteSpec, dialect: Dialect) -> None:
+        self._spec = spec
+        self._dialect = dialect
+        self._many = _Prepared(_insert(dialect.name, spec, None), dialect, spec.columns) \
+            if dialect.name == "sqlite" else None
+        self._by_count: dict[int, _Prepared] = {}
+
+    def run(self, cursor: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write ``rows`` (dicts keyed by column and computed-parameter names)."""
+        if self._many is not None:
+            sql, args = self._many.bind_many(rows)
+            if len(args) == 1:
+                cursor.execute(sql, args[0])
+            else:
+                cursor.executemany(sql, args)
+            return
+        for start in range(0, len(rows), self._CHUNK):
+            chunk = rows[start:start + self._CHUNK]
+            prepared = self._by_count.get(len(chunk))
+            if prepared is None:
+                prepared = self._by_count[len(chunk)] = _Prepared(
+                    _insert(self._dialect.name, self._spec, len(chunk)), self._dialect)
+            params = {f"{k}__{i}": v for i, row in enumerate(chunk) for k, v in row.items()}
+            cursor.execute(*prepared.bind(params))
+
+
+class _Statements:
+    """Every hot-path statement, prepared for one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.scopes = _Prepared(_SELECT_SCOPES, dialect)
+        self.facts = _Prepared(_SELECT_FACTS, dialect)
+        self.relationships_inbound = _Prepared(_SELECT_RELATIONSHIPS_INBOUND, dialect)
+        self.relationships_local = _Prepared(_SELECT_RELATIONSHIPS_LOCAL, dialect)
+        self.thread_messages = _Prepared(_SELECT_THREAD_MESSAGES, dialect)
+        self.thread_participants = _Prepared(_SELECT_THREAD_PARTICIPANTS, dialect)
+        self.count_thread_messages = _Prepared(_COUNT_THREAD_MESSAGES, dialect)
+        self.similar = _Prepared(_SELECT_SIMILAR, dialect)
+        self.insert_decision = _Prepared(_INSERT_DECISION, dialect, _DECISION_COLUMNS)
+        self.upsert_scope = _Write(_SCOPE_WRITE, dialect)
+        self.upsert_fact = _Write(_FACT_WRITE, dialect)
+        self.upsert_relationship = _Write(_RELATIONSHIP_WRITE, dialect)
+        self.insert_participant = _Write(_PARTICIPANT_WRITE, dialect)
+        self.insert_domain_key = _Write(_DOMAIN_KEY_WRITE, dialect)
+        ins = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
+        self.insert_meta = ins(m.meta).on_conflict_do_nothing(index_elements=[m.meta.c.key])
+        self._thread_message: dict[int, _Prepared] = {}
+
+    def insert_thread_message(self, parents: int) -> _Prepared:
+        """The thread-message insert for ``parents`` parent lookups (a power of two, at most 16)."""
+        prepared = self._thread_message.get(parents)
+        if prepared is None:
+            prepared = self._thread_message[parents] = _Prepared(
+                _insert_thread_message(self.dialect.name, parents), self.dialect, _THREAD_MESSAGE_COLUMNS)
+        return prepared
+
+
+# Datetimes in the driver's form. SQLite keeps the text SQLAlchemy's DATETIME writes (naive UTC, so
+# Core queries such as decisions() read the same rows); PostgreSQL takes and gives aware datetimes.
+
+def _dump_sqlite(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def _load_sqlite(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _dump_aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _load_aware(value: Any) -> datetime | None:
+    return None if value is None else _dump_aware(value)
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+class Store:
+    """The history database of one deployment: an engine plus what every session shares.
+
+    ``url`` is resolved by :func:`resolve_url`. ``keys`` is the lookalike index function (default
+    ``vecguard.lookalike.index_keys``): two domains that look alike must share at least one key.
+    With ``create`` the tables are created when missing; without it a missing schema is an error.
+    Any problem opening the store raises :class:`StoreError` with a one-line reason.
+    """
+
+    def __init__(self, url: str | None = None, *, keys: KeysFunction | None = None, create: bool = True) -> None:
+        self.url = resolve_url(url)
+        try:
+            parsed = make_url(self.url)
+        except exc.ArgumentError:
+            raise StoreError(f"invalid history database URL {self.url!r}") from None
+        self.safe_url = parsed.render_as_string(hide_password=True)
+        backend = parsed.get_backend_name()
+        if backend not in SUPPORTED:
+            raise StoreError(f"unsupported history database {backend!r} in {self.safe_url} "
+                             "(use sqlite:///PATH or postgresql://...)")
+        self._keys: KeysFunction = functools.lru_cache(maxsize=8192)(keys or _default_keys)
+        self._indexed: set[str] = set()  # domains this process has put in the lookalike index
+        self._engine = self._create_engine(parsed, backend, create)
+        dialect = self._engine.dialect
+        if dialect.driver not in SUPPORTED[backend]:
+            self._engine.dispose()
+            raise StoreError(f"unsupported driver {dialect.driver!r} for {backend} "
+                             f"(use one of: {', '.join(SUPPORTED[backend])})")
+        self.dialect = dialect.name
+        self._sql = _Statements(dialect)
+        self._dump: Callable[[datetime | None], Any] = _dump_sqlite if backend == "sqlite" else _dump_aware
+        self._load: Callable[[Any], datetime | None] = _load_sqlite if backend == "sqlite" else _load_aware
+        self._driver_error: type[Exception] = dialect.loaded_dbapi.Error
+        try:
+            with self._engine.begin() as conn:
+                self._prepare_schema(conn, create)
+        except exc.SQLAlchemyError as error:
+            self._engine.dispose()
+            raise StoreError(f"cannot open history database {self.safe_url}: {_one_line(error)}") from error
+        except StoreError:
+            self._engine.dispose()
+            raise
+
+    def _create_engine(self, parsed: URL, backend: str, create: bool) -> Engine:
+        options: dict[str, Any] = {}
+        if backend == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                if not create and not Path(database).expanduser().exists():
+                    # Opening would create an empty file: a read-only command must not leave one.
+                    raise StoreError(f"no vecguard history in {self.safe_url}")
+                try:
+                    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    reason = error.strerror or str(error)
+                    raise StoreError(f"cannot create the directory of {database}: {reason}") from error
+        else:
+            # A dead server must fail fast into the milter's fail mode, not hang the SMTP session;
+            # pre-ping replaces connections that a server restart closed.
+            options["pool_pre_ping"] = True
+            if parsed.get_driver_name() in ("psycopg", "psycopg2"):
+                options["connect_args"] = {"connect_timeout": 5}
+        try:
+            engine = create_engine(parsed, **options)
+        except exc.NoSuchModuleError:
+            raise StoreError(f"unsupported history database driver {parsed.drivername!r} in {self.safe_url}") from None
+        except ImportError as error:
+            raise StoreError(f"the database driver for {parsed.drivername} is not installed "
+                             f"({error.name or _one_line(error)})") from None
+        except (exc.ArgumentError, TypeError, ValueError) as error:
+            raise StoreError(f"invalid history database URL {self.safe_url}: {_one_line(error)}") from None
+        if backend == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+
+    def _prepare_schema(self, conn: Connection, create: bool) -> None:
+        if create:
+            m.metadata.create_all(conn)
+            conn.execute(self._sql.insert_meta, {"key": "schema_version", "value": m.SCHEMA_VERSION})
+        elif not self._engine.dialect.has_table(conn, "meta"):
+            raise StoreError(f"no vecguard history in {self.safe_url}")
+        version = conn.execute(_SELECT_VERSION).scalar()
+        if version != m.SCHEMA_VERSION:
+            raise StoreError(f"history in {self.safe_url} has schema version {version}, "
+                             f"this vecguard expects {m.SCHEMA_VERSION}")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One connection and one transaction: committed on a clean exit, rolled back on an exception.
+
+        Database errors leave as :class:`StoreError` with a one-line reason.
+        """
+        try:
+            conn = self._engine.connect()
+        except exc.SQLAlchemyError as error:
+            raise StoreError(f"cannot open history database {self.safe_url}: {_one_line(error)}") from error
+        try:
+            session = Session(self, conn)
+            yield session
+            session._finish()
+        except (exc.DBAPIError, self._driver_error) as error:
+            with suppress(exc.SQLAlchemyError, self._driver_error):
+                conn.rollback()
+            raise StoreError(f"history database error: {_one_line(error)}") from error
+        except BaseException:
+            with suppress(exc.SQLAlchemyError, self._driver_error):
+                conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+
+class Session:
+    """One connection and transaction on the store. Not thread-safe: one per message or per scan."""
+
+    def __init__(self, store: Store, conn: Connection) -> None:
+        self._store = store
+        self._conn = conn
+        self._sql = store._sql
+        self._keys = store._keys
+        self._dump = store._dump
+        self._load = store._load
+        self._pending_domains: set[str] = set()
+        # The hot path runs on the driver's cursor, so SQLAlchemy must be told a transaction is open,
+        # or its commit() would do nothing (the drivers begin lazily; this costs no round trip).
+        conn.begin()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        self._cursor = driver.cursor()
+
+    @property
+    def connection(self) -> Connection:
+        """The underlying SQLAlchemy connection (for tests and maintenance scripts)."""
+        return self._conn
+
+    def commit(self) -> None:
+        """Commit what was written so far; the session stays usable in a new transaction."""
+        self._finish()
+        self._conn.begin()
+
+    def _finish(self) -> None:
+        self._conn.commit()
+        self._store._indexed |= self._pending_domains
+        self._pending_domains.clear()
+
+    def _fetch(self, statement: _Prepared, params: Mapping[str, Any]) -> list[Any]:
+        sql, args = statement.bind(params)
+        self._cursor.execute(sql, args)
+        rows: list[Any] = self._cursor.fetchall()
+        return rows
+
+    def _execute(self, statement: _Prepared, params: Mapping[str, Any]) -> None:
+        sql, args = statement.bind(params)
+        self._cursor.execute(sql, args)
+
+    def _write(self, write: _Write, rows: Sequence[Mapping[str, Any]]) -> None:
+        write.run(self._cursor, rows)
+
+    # ------------------------------------------------------------------------------------------ read
+
+    def baseline(self, f: Features, lookalike_candidates: Iterable[str] = ()) -> Baseline:
+        """The history relevant to one message, read with a handful of indexed SELECTs.
+
+        - ``sender``: the sender's profile; for outbound and internal mail the profile of our own user.
+        - ``org``: the sender's organisation (registered domain); empty for our own users.
+        - ``relationships``: the other party's address -> messages exchanged with the sender, both
+          ways. Inbound: the sender's mail to each local recipient of this message, plus mail that
+          any of our users sent to the sender. Outbound: our user's mail to each recipient and theirs
+          to our user.
+        - ``thread``: which referenced Message-IDs are known and ours, their threads' participants
+          and message count.
+        - ``similar``: for the sender's organisation, each Reply-To organisation and every
+          ``lookalike_candidates`` domain, the known organisations sharing a lookalike index key
+          (the candidate itself excluded), most messages first.
+        - ``reply_to``: the profiles (counters only, no facts) of the Reply-To addresses and orgs.
+
+        The cost does not depend on how much history there is: every query is an index lookup.
+        """
+        sender = f.sender
+        inbound = f.direction == "inbound"
+        sender_scope = "sender" if inbound else "local"
+        sender_key = _clip(sender.address) if sender else ""
+        org_key = _clip(sender.org) if sender and inbound and sender.org else ""
+
+        wanted: dict[tuple[str, str], None] = {}
+        if sender_key:
+            wanted[(sender_scope, sender_key)] = None
+        if org_key:
+            wanted[("org", org_key)] = None
+        reply_keys: dict[tuple[str, str], str] = {}
+        for address in f.reply_to:
+            reply_keys[("sender", _clip(address.address))] = address.address
+            if address.org:
+                reply_keys[("org", _clip(address.org))] = address.org
+        wanted.update(dict.fromkeys(reply_keys))
+
+        rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+        if wanted:
+            params = {"scopes": sorted({s for s, _ in wanted}), "keys": sorted({k for _, k in wanted})}
+            for row in self._fetch(self._sql.scopes, params):
+                if (row[1], row[2]) in wanted:
+                    rows[(row[1], row[2])] = row
+
+        sender_row = rows.get((sender_scope, sender_key))
+        org_row = rows.get(("org", org_key))
+        fact_ids = [r[0] for r in (sender_row, org_row) if r is not None]
+        facts: dict[int, dict[str, dict[str, int]]] = {i: {} for i in fact_ids}
+        if fact_ids:
+            for scope_id, kind, value, count in self._fetch(self._sql.facts, {"ids": fact_ids}):
+                facts[scope_id].setdefault(kind, {})[value] = count
+
+        return Baseline(
+            sender=self._profile(sender_row, facts) if sender_row is not None else Profile(key=sender_key),
+            org=self._profile(org_row, facts) if org_row is not None else Profile(key=org_key),
+            relationships=self._relationships(f, sender_key, inbound),
+            thread=self._thread(f),
+            similar=self._similar(_candidates(f, org_key, lookalike_candidates)),
+            reply_to=MappingProxyType({
+                original: self._profile(rows[k], {}) if k in rows else Profile(key=k[1])
+                for k, original in reply_keys.items()
+            }),
+        )
+
+    def _profile(self, row: tuple[Any, ...], facts: Mapping[int, Mapping[str, Mapping[str, int]]]) -> Profile:
+        scope_id, _, key, name, first_seen, last_seen, inbound, outbound, link_messages, held = row
+        kinds = facts.get(scope_id)
+        return Profile(
+            key=key, inbound=inbound, outbound=outbound, link_messages=link_messages, held=held,
+            first_seen=self._load(first_seen), last_seen=self._load(last_seen),
+            names=(name,) if name else (),
+            facts=MappingProxyType({k: MappingProxyType(v) for k, v in kinds.items()}) if kinds else _EMPTY_FACTS,
+        )
+
+    def _relationships(self, f: Features, sender: str, inbound: bool) -> Mapping[str, int]:
+        if not sender:
+            return _NO_COUNTS
+        if inbound:
+            recipients = sorted({_clip(r) for r in f.local_recipients})
+            rows = self._fetch(self._sql.relationships_inbound, {
+                "sender": sender, "recipients": recipients, "sender_as_recipient": sender})
+        else:
+            local = set(f.local_recipients)
+            named = [a.address for a in f.to + f.cc] + list(f.envelope_rcpts)
+            recipients = sorted({_clip(r) for r in named if r not in local})
+            if not recipients:
+                return _NO_COUNTS
+            rows = self._fetch(self._sql.relationships_local, {
+                "sender": sender, "recipients": recipients,
+                "sender_as_recipient": sender, "recipients_as_sender": recipients})
+        counts: dict[str, int] = {}
+        for row_sender, row_recipient, count in rows:
+            other = row_recipient if row_sender == sender else row_sender
+            counts[other] = counts.get(other, 0) + count
+        return MappingProxyType(counts)
+
+    def _thread(self, f: Features) -> ThreadView:
+        referenced = tuple(dict.fromkeys(_clip(i) for i in f.in_reply_to + f.references))
+        if not referenced:
+            return ThreadView()
+        known: set[str] = set()
+        ours: set[str] = set()
+        keys: set[str] = set()
+        for message_id, thread_key, is_ours in self._fetch(self._sql.thread_messages, {"ids": list(referenced)}):
+            known.add(message_id)
+            keys.add(thread_key)
+            if is_ours:
+                ours.add(message_id)
+        if not keys:
+            return ThreadView(referenced=referenced)
+        key_list = sorted(keys)
+        participants = frozenset(r[0] for r in self._fetch(self._sql.thread_participants, {"keys": key_list}))
+        messages = self._fetch(self._sql.count_thread_messages, {"keys": key_list})[0][0]
+        return ThreadView(referenced, frozenset(known), frozenset(ours), participants, int(messages))
+
+    def _similar(self, candidates: Sequence[str]) -> Mapping[str, tuple[KnownDomain, ...]]:
+        if not candidates:
+            return _NO_SIMILAR
+        keys_of = {c: self._keys(c) for c in candidates}
+        all_keys = sorted(set[str]().union(*keys_of.values()))
+        by_key: dict[str, dict[str, int]] = {}
+        if all_keys:
+            for key, domain, messages in self._fetch(self._sql.similar, {"keys": all_keys}):
+                by_key.setdefault(key, {})[domain] = int(messages)
+        similar: dict[str, tuple[KnownDomain, ...]] = {}
+        for candidate, keys in keys_of.items():
+            found: dict[str, int] = {}
+            for key in keys:
+                found.update(by_key.get(key, {}))
+            found.pop(candidate, None)
+            ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+            similar[candidate] = tuple(KnownDomain(d, n) for d, n in ranked)
+        return MappingProxyType(similar)
+
+    # ----------------------------------------------------------------------------------------- write
+
+    def learn(self, lesson: Lesson) -> None:
+        """Apply what one decided message teaches, with upserts that increment counters in place.
+
+        A scope lesson with only ``held`` set does not move first/last seen: held mail teaches nothing
+        else. A new message joins the thread of its first known parent, else the thread named by its
+        first parent, else starts its own. Lessons without a date leave first/last seen alone.
+        """
+        seen = self._dump(lesson.seen_at)
+
+        merged: dict[tuple[str, str], _ScopeTotals] = {}
+        for part in lesson.scopes:
+            if not part.key:
+                continue
+            key = (part.scope, _clip(part.key))
+            totals = merged.get(key)
+            if totals is None:
+                totals = merged[key] = _ScopeTotals()
+            totals.add(part.name, part.inbound, part.outbound, part.link_messages, part.held, part.facts)
+        if merged:
+            ordered = sorted(merged.items())
+            self._write(self._sql.upsert_scope, [totals.params(key, seen) for key, totals in ordered])
+            fact_rows = [
+                {"scope": key[0], "key": key[1], "kind": kind, "value": value, "count": count,
+                 "first_seen": seen, "last_seen": seen}
+                for key, totals in ordered
+                for (kind, value), count in sorted(totals.facts.items())
+            ]
+            if fact_rows:
+                self._write(self._sql.upsert_fact, fact_rows)
+
+        if lesson.relationships:
+            pairs = Counter((_clip(s), _clip(r)) for s, r in lesson.relationships if s and r)
+            if pairs:
+                self._write(self._sql.upsert_relationship, [
+                    {"sender": s, "recipient": r, "count": n, "first_seen": seen, "last_seen": seen}
+                    for (s, r), n in sorted(pairs.items())
+                ])
+
+        if lesson.thread is not None and lesson.thread.message_id:
+            self._learn_thread(lesson, seen)
+
+        indexed = self._store._indexed
+        new_domains = [d for d in dict.fromkeys(lesson.known_domains)
+                       if d and d not in indexed and d not in self._pending_domains]
+        if new_domains:
+            key_rows = sorted({(_clip(k), _clip(d)) for d in new_domains for k in self._keys(d)})
+            if key_rows:
+                self._write(self._sql.insert_domain_key, [{"key": k, "domain": d} for k, d in key_rows])
+            self._pending_domains.update(new_domains)
+
+    def _learn_thread(self, lesson: Lesson, seen: Any) -> None:
+        thread = lesson.thread
+        assert thread is not None
+        message_id = _clip(thread.message_id)
+        # The first known parent names the thread, else the first parent, else the message itself. A
+        # reference chain longer than 16 is looked up by its first 16 (In-Reply-To and the root).
+        parents = list(dict.fromkeys(_clip(p) for p in thread.parents if p))[:16] or [message_id]
+        size = _bucket(len(parents))
+        params: dict[str, Any] = {f"p_{i}": parents[min(i, len(parents) - 1)] for i in range(size)}
+        params.update(message_id=message_id, fallback=parents[0], sender=_clip(thread.sender), ours=thread.ours,
+                      seen_at=seen if seen is not None else self._dump(datetime.now(UTC)))
+        self._execute(self._sql.insert_thread_message(size), params)
+        people = {_clip(p) for p in thread.participants if p}
+        if thread.sender:
+            people.add(_clip(thread.sender))
+        if people:
+            self._write(self._sql.insert_participant,
+                        [{"message_id": message_id, "address": p} for p in sorted(people)])
+
+    # -------------------------------------------------------------------------------- decision log
+
+    def record(self, record: Mapping[str, object]) -> None:
+        """Append one decision to the log.
+
+        Keys: message_id, queue_id, date (datetime or None), sender, recipients (list of addresses),
+        direction, score, action, signals (list of {name, score, evidence}), source. Missing keys are
+        stored as NULL or empty.
+        """
+        date = record.get("date")
+        score = record.get("score")
+        recipients = record.get("recipients") or []
+        signals = record.get("signals") or []
+        source = record.get("source")
+        self._execute(self._sql.insert_decision, {
+            "message_id": _text(record.get("message_id")),
+            "queue_id": _text(record.get("queue_id"), 64),
+            "created_at": self._dump(datetime.now(UTC)),
+            "message_date": self._dump(date if isinstance(date, datetime) else None),
+            "sender": _text(record.get("sender")),
+            "recipients": json.dumps(list(recipients) if isinstance(recipients, Iterable) else [], default=str),
+            "direction": _text(record.get("direction"), 16),
+            "score": float(score) if isinstance(score, int | float) else 0.0,
+            "action": _text(record.get("action"), 16) or "",
+            "signals": json.dumps(list(signals) if isinstance(signals, Iterable) else [], default=str),
+            "source": None if source is None else str(source),
+        })
+
+    def decisions(self, since: datetime | None = None, limit: int | None = None) -> list[dict[str, object]]:
+        """Logged decisions, newest first, optionally only those logged at or after ``since``.
+
+        Each is a dict with the keys :meth:`record` takes (``date`` is the message's Date) plus
+        ``id`` and ``created_at``.
+        """
+        statement = _SELECT_DECISIONS if since is None else _SELECT_DECISIONS_SINCE
+        if limit is not None:
+            statement = statement.limit(limit)
+        result = self._conn.execute(statement, {"since": since} if since is not None else {})
+        return [
+            {
+                "id": row.id, "message_id": row.message_id, "queue_id": row.queue_id,
+                "created_at": row.created_at, "date": row.message_date, "sender": row.sender,
+                "recipients": json.loads(row.recipients), "direction": row.direction, "score": row.score,
+                "action": row.action, "signals": json.loads(row.signals), "source": row.source,
+            }
+            for row in result
+        ]
+
+    def prune(self, older_than: datetime) -> int:
+        """Delete decisions logged and thread messages seen before ``older_than``, and the participants
+        of threads left without messages. Returns how many rows went. Rolled-up history stays."""
+        conn = self._conn
+        removed = conn.execute(delete(m.decision).where(_de.created_at < older_than)).rowcount
+        removed += conn.execute(delete(m.thread_message).where(_tm.seen_at < older_than)).rowcount
+        orphans = ~select(_tm.message_id).where(_tm.thread_key == _tp.thread_key).exists()
+        removed += conn.execute(delete(m.thread_participant).where(orphans)).rowcount
+        return removed
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+class _ScopeTotals:
+    """The increments of one scope within one lesson (a lesson may name a scope twice)."""
+
+    __slots__ = ("facts", "held", "inbound", "link_messages", "name", "outbound")
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.inbound = self.outbound = self.link_messages = self.held = 0
+        self.facts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, name: str, inbound: int, outbound: int, link_messages: int, held: int,
+            facts: Iterable[tuple[str, str]]) -> None:
+        self.name = name or self.name
+        self.inbound += inbound
+        self.outbound += outbound
+        self.link_messages += link_messages
+        self.held += held
+        self.facts.update((kind, _clip(value)) for kind, value in facts)
+
+    def params(self, key: tuple[str, str], seen: Any) -> dict[str, object]:
+        # Held mail only counts as held: it must not make a sender look recently or long seen.
+        active = bool(self.inbound or self.outbound or self.link_messages or self.facts)
+        when = seen if active else None
+        return {
+            "scope": key[0], "key": key[1], "name": _clip(self.name), "first_seen": when, "last_seen": when,
+            "inbound": self.inbound, "outbound": self.outbound, "link_messages": self.link_messages,
+            "held": self.held,
+        }
+
+
+def _candidates(f: Features, org: str, extra: Iterable[str]) -> list[str]:
+    found: dict[str, None] = {}
+    if org:
+        found[org] = None
+    for address in f.reply_to:
+        if address.org:
+            found[_clip(address.org)] = None
+    for domain in extra:
+        if domain:
+            found[_clip(domain)] = None
+    return list(found)
+
+
+def _text(value: object, limit: int = _MAX) -> str | None:
+    return None if value is None else str(value)[:limit]

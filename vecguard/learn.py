@@ -1,0 +1,128 @@
+"""What a decided message teaches the baseline, as data (pure); the store applies it.
+
+Kept apart from reading, like rspamd's REPLIES_CHECK / REPLIES_SET: lessons are drawn after the decision
+and never change the current message's score. Held mail teaches nothing but the held counter; a release
+by an analyst replays the message with ``action="pass"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import baseline as b
+from .domains import registered_domain
+from .features import Address, Features, parse_addresses
+
+SENDER = "sender"
+ORG = "org"
+LOCAL = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeLesson:
+    """Increments for one scope: counters plus one observation per (kind, value) fact."""
+
+    scope: str  # sender | org | local
+    key: str
+    name: str = ""
+    inbound: int = 0
+    outbound: int = 0
+    link_messages: int = 0
+    held: int = 0
+    facts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLesson:
+    """A message joining the thread index."""
+
+    message_id: str
+    parents: tuple[str, ...]
+    participants: tuple[str, ...]
+    ours: bool
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    """Everything one message teaches."""
+
+    seen_at: datetime | None
+    scopes: tuple[ScopeLesson, ...] = ()
+    relationships: tuple[tuple[str, str], ...] = ()  # (from address, to address)
+    thread: ThreadLesson | None = None
+    known_domains: tuple[str, ...] = ()  # organisations now known, for the lookalike index
+
+
+def inbound_facts(f: Features) -> tuple[tuple[str, str], ...]:
+    """The (kind, value) observations an inbound message adds to its sender's and org's profile."""
+    facts: list[tuple[str, str]] = [(b.LINK_SITE, s) for s in f.link_sites]
+    facts.append((b.CLIENT, f.client))
+    if f.hop.network:
+        facts.append((b.NETWORK, f.hop.network))
+    if f.hop.helo and "." in f.hop.helo:
+        facts.append((b.HELO, registered_domain(f.hop.helo)))
+    facts.extend((b.DKIM, d) for d in f.auth.dkim_domains)
+    facts.append((b.REPLY_TO, reply_to_value(f)))
+    if f.hour is not None:
+        facts.append((b.HOUR, str(f.hour)))
+    facts.append((b.RECIPIENTS, b.recipient_bucket(max(f.recipient_count, 1))))
+    return tuple(facts)
+
+
+def reply_to_value(f: Features) -> str:
+    """The Reply-To organisation, or "(none)" when absent or the same organisation as the sender."""
+    if f.sender is None:
+        return "(none)"
+    orgs = [a.org for a in f.reply_to if a.org and a.org != f.sender.org]
+    return orgs[0] if orgs else "(none)"
+
+
+def thread_lesson(f: Features, ours: bool) -> ThreadLesson | None:
+    """The thread-index entry for a message, if it has a Message-ID."""
+    if not f.message_id:
+        return None
+    parents = tuple(dict.fromkeys(f.in_reply_to + f.references))
+    return ThreadLesson(f.message_id, parents, tuple(sorted(f.participants)), ours,
+                        f.sender.address if f.sender else "")
+
+
+def lesson(f: Features, action: str) -> Lesson:
+    """Draw the lesson of a decided message. ``action`` is the final action: pass, tag, hold or error."""
+    sender = f.sender
+    if sender is None:
+        return Lesson(f.date)
+    if f.direction == "inbound":
+        if action == "hold":
+            return Lesson(f.date, scopes=(ScopeLesson(SENDER, sender.address, held=1),
+                                          ScopeLesson(ORG, sender.org, held=1)))
+        facts = inbound_facts(f)
+        has_links = 1 if f.links else 0
+        return Lesson(
+            f.date,
+            scopes=(
+                ScopeLesson(SENDER, sender.address, sender.name, inbound=1, link_messages=has_links, facts=facts),
+                ScopeLesson(ORG, sender.org, inbound=1, link_messages=has_links, facts=facts),
+            ),
+            relationships=tuple((sender.address, r) for r in f.local_recipients),
+            thread=thread_lesson(f, ours=False),
+            known_domains=(sender.org,),
+        )
+    # outbound or internal: our own user wrote it, so every external recipient becomes known
+    external = [a for a in f.to + f.cc if a.address not in f.local_recipients]
+    named = {a.address for a in external}
+    external += [a for a in parse_addresses(f.envelope_rcpts)
+                 if a.address not in f.local_recipients and a.address not in named]
+    scopes = [ScopeLesson(LOCAL, sender.address, sender.name, outbound=1)]
+    for rcpt in external:
+        scopes.append(ScopeLesson(SENDER, rcpt.address, rcpt.name, outbound=1))
+        scopes.append(ScopeLesson(ORG, rcpt.org, outbound=1))
+    return Lesson(
+        f.date,
+        scopes=tuple(scopes),
+        relationships=tuple((sender.address, r.address) for r in external),
+        thread=thread_lesson(f, ours=True),
+        known_domains=tuple(dict.fromkeys(r.org for r in external if r.org)),
+    )
+

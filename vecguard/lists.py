@@ -1,0 +1,88 @@
+"""Reference host lists shipped in ``vecguard/data`` (see its README for origin, version, license).
+
+Loaded once, at first use; detectors only read them.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from .domains import HostList, site
+
+# Link-host categories, most specific first: a host in several lists takes the first category.
+CATEGORIES = (
+    ("file_sharing", ("file_sharing.txt",)),
+    ("site_builder", ("site_builders.txt", "free_subdomain_hosts.txt")),
+    ("shortener", ("shorteners.txt",)),
+    ("trusted_hosting", ("trusted_hosting.txt",)),
+)
+
+
+def read_lines(name: str) -> list[str]:
+    """Non-comment, non-empty lines of a shipped data file."""
+    text = resources.files("vecguard.data").joinpath(name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@functools.cache
+def host_lists() -> tuple[HostList, ...]:
+    """The link-host category lists, in precedence order."""
+    return tuple(HostList(cat, (e for f in files for e in read_lines(f))) for cat, files in CATEGORIES)
+
+
+@functools.cache
+def free_email() -> HostList:
+    """Free mailbox providers: a Reply-To moving there is a classic VEC step."""
+    return HostList("free_email", read_lines("free_email.txt"))
+
+
+def category(host: str) -> str | None:
+    """The risk category of a link host (file_sharing, site_builder, shortener, trusted_hosting) or None."""
+    for hosts in host_lists():
+        if hosts.match(host):
+            return hosts.name
+    return None
+
+
+@functools.cache
+def _tenant_hosts() -> HostList:
+    return HostList("tenant", read_lines("free_subdomain_hosts.txt") + read_lines("trusted_hosting.txt") +
+                    ["sharepoint.com", "my.canva.site", "canva.site", "myclickfunnels.com"])
+
+
+_NOT_TENANTS = frozenset({"www", "m", "mobile", "app", "web", "docs", "drive", "login", "accounts"})
+
+
+@functools.lru_cache(maxsize=65536)
+def link_site(host: str) -> str:
+    """Who a link points at: its site (PSL private section included), or the tenant on a shared platform.
+
+    ``vendora.sharepoint.com`` and ``attacker.sharepoint.com`` are different parties, so on hosts that give
+    anyone a subdomain the label under the platform's domain is part of the identity.
+    """
+    base = site(host)
+    entry = _tenant_hosts().match(host)
+    if entry and host != entry and host.endswith("." + entry) and len(base) <= len(entry) + 1:
+        label = host[: -len(entry) - 1].rsplit(".", 1)[-1]
+        if label not in _NOT_TENANTS:
+            return f"{label}.{entry}"
+    return base
+
+
+@functools.cache
+def _enterprise_tenants() -> HostList:
+    return HostList("enterprise_tenant", read_lines("enterprise_tenants.txt"))
+
+
+def own_tenant(host: str, org_name: str) -> bool:
+    """True for ``acme.sharepoint.com`` / ``acme-my.sharepoint.com`` when the sender's org name is acme.
+
+    On enterprise platforms the tenant name belongs to the organisation's account, so such a link is the
+    organisation's own, like a link to its own domain.
+    """
+    entry = _enterprise_tenants().match(host)
+    if not entry or not org_name or host == entry:
+        return False
+    label = host[: -len(entry) - 1].rsplit(".", 1)[-1]
+    return label.replace("-my", "").replace("-", "") == org_name.replace("-", "")

@@ -1,0 +1,123 @@
+"""Offline readers: mbox, maildir, a directory of .eml files or one .eml, yielded in Date order.
+
+A first pass reads only each message's Date header to sort; a second pass reads messages one at a time,
+so memory holds the index, not the corpus. Messages without a usable Date keep their place in file order.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .envelope import Envelope
+from .errors import InputError
+from .features import parse_date
+
+_DATE = re.compile(rb"^Date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Where one message lives: (kind, path, key)."""
+
+    kind: str  # mbox | maildir | eml
+    path: Path
+    key: str
+
+
+def header_date(raw: bytes) -> datetime | None:
+    """The Date of a message from its header block only."""
+    end = raw.find(b"\n\n")
+    head = raw if end < 0 else raw[:end]
+    match = _DATE.search(head)
+    if not match:
+        return None
+    return parse_date(match.group(1).decode("latin-1"))
+
+
+def detect_kind(path: Path) -> str:
+    """mbox, maildir, emldir or eml; InputError for anything unreadable."""
+    if path.is_dir():
+        if (path / "cur").is_dir() and (path / "new").is_dir():
+            return "maildir"
+        return "emldir"
+    if not path.is_file():
+        raise InputError(f"{path}: no such file or directory")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return "mbox" if head == b"From " else "eml"
+
+
+def _refs(path: Path) -> Iterator[tuple[Ref, bytes]]:
+    kind = detect_kind(path)
+    try:
+        if kind == "mbox":
+            box = mailbox.mbox(path, create=False)
+            for key in box.iterkeys():
+                yield Ref("mbox", path, str(key)), box.get_bytes(key)
+        elif kind == "maildir":
+            md = mailbox.Maildir(path, factory=None, create=False)
+            for key in sorted(md.iterkeys()):
+                yield Ref("maildir", path, key), md.get_bytes(key)
+        elif kind == "emldir":
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                yield Ref("eml", file, ""), file.read_bytes()
+        else:
+            yield Ref("eml", path, ""), path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def check_paths(paths: Iterable[str]) -> list[Path]:
+    """Validate input paths up front so a typo fails before any work."""
+    result = []
+    for p in paths:
+        path = Path(p)
+        detect_kind(path)
+        result.append(path)
+    return result
+
+
+def read(ref: Ref) -> bytes:
+    """The raw bytes of one message."""
+    if ref.kind == "mbox":
+        return mailbox.mbox(ref.path, create=False).get_bytes(int(ref.key))
+    if ref.kind == "maildir":
+        return mailbox.Maildir(ref.path, factory=None, create=False).get_bytes(ref.key)
+    return ref.path.read_bytes()
+
+
+def in_date_order(paths: Iterable[Path]) -> tuple[int, Iterator[Envelope]]:
+    """(count, envelopes sorted by Date). Raw bytes are kept only for the index pass of small inputs."""
+    index: list[tuple[datetime, int, Ref]] = []
+    last = _EPOCH
+    for ref, raw in (item for path in paths for item in _refs(path)):
+        date = header_date(raw)
+        if date is not None:
+            last = date
+        index.append((date or last, len(index), ref))
+    index.sort(key=lambda item: (item[0], item[1]))
+    return len(index), _envelopes(index)
+
+
+def _envelopes(index: list[tuple[datetime, int, Ref]]) -> Iterator[Envelope]:
+    boxes: dict[Path, mailbox.mbox] = {}
+    for _, _, ref in index:
+        if ref.kind == "mbox":
+            box = boxes.get(ref.path)
+            if box is None:
+                box = boxes[ref.path] = mailbox.mbox(ref.path, create=False)
+            raw = box.get_bytes(int(ref.key))
+            source = f"{ref.path}#{ref.key}"
+        else:
+            raw = read(ref)
+            source = str(ref.path) if ref.kind == "eml" else f"{ref.path}/{ref.key}"
+        yield Envelope(raw=raw, source=source)

@@ -1,0 +1,44 @@
+"""The pure middle of the data flow, shared by the milter and the offline scanner.
+
+    raw + envelope -> analyse() -> Features
+    Features + Baseline -> judge() -> Decision      (detectors, custom rules, score, policy)
+
+Reading the baseline and learning afterwards are the caller's I/O (see engine.py).
+"""
+
+from __future__ import annotations
+
+from .baseline import Baseline
+from .envelope import Envelope
+from .features import Context, Features, extract
+from .message import parse
+from .policy import Decision, Policy, apply_rules, decide
+from .scoring import ScoreReport, score
+from .signals import detect
+from .signals.lookalike import lookalike_candidates
+
+
+def analyse(envelope: Envelope, policy: Policy, ctx: Context) -> Features:
+    """Parse and extract features; over the policy's size limit only headers are read."""
+    message = parse(envelope.raw, max_bytes=policy.max_message_bytes)
+    return extract(envelope, message, ctx)
+
+
+def candidates(f: Features) -> tuple[str, ...]:
+    """Domains whose lookalike neighbours the baseline must fetch."""
+    return lookalike_candidates(f)
+
+
+def judge(f: Features, b: Baseline, policy: Policy, ctx: Context) -> Decision:
+    """Detect, apply custom rules, score and decide. Mail our own users send is not scored."""
+    if f.direction != "inbound":
+        return Decision("pass", ScoreReport(0.0, 0.0, ()), f"{f.direction} mail is learned, not scored")
+    hits = detect(f, b, ctx, policy.detectors)
+    rule_hits, rule_actions = apply_rules(f, hits, policy)
+    report = score(hits + rule_hits, policy)
+    return decide(report, f, policy, rule_actions)
+
+
+def evaluate(envelope: Envelope, b: Baseline, policy: Policy, ctx: Context) -> Decision:
+    """Convenience for tests and ``explain``: analyse and judge one message against a given baseline."""
+    return judge(analyse(envelope, policy, ctx), b, policy, ctx)

@@ -1,0 +1,118 @@
+"""Lookalike domains and disguised tokens: homoglyph, leet and edit-distance neighbours."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+
+from ..baseline import Baseline, KnownDomain
+from ..domains import registered_domain
+from ..features import Context, Features
+from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, resemble_domain, tokens_of
+from ..scoring import Hit
+
+
+def lookalike_candidates(f: Features) -> tuple[str, ...]:
+    """Domains of a message to compare with known ones: sender org, Reply-To orgs, link domains."""
+    found: dict[str, None] = {}
+    if f.sender and f.direction == "inbound":
+        found[f.sender.org] = None
+        for a in f.reply_to:
+            found[a.org] = None
+        for link in f.links:
+            if link.host:
+                found[registered_domain(link.host)] = None
+    return tuple(d for d in found if d)
+
+
+def _weight(known: KnownDomain) -> float:
+    # a lookalike of a domain with long history is worth more: 1 message -> 0.6, 31+ -> 1.0
+    if known.local:
+        return 1.0
+    return min(1.0, 0.5 + 0.1 * math.log2(1 + known.messages))
+
+
+def _best(domain: str, b: Baseline, ctx: Context) -> tuple[Resemblance, float] | None:
+    best: tuple[Resemblance, float] | None = None
+    targets = [KnownDomain(d, 0, True) for d in ctx.local_domains]
+    targets += list(b.similar.get(domain, ()))
+    for known in targets:
+        if known.domain == domain:
+            return None  # the domain itself is known: not a lookalike of anything
+        found = resemble_domain(domain, known.domain)
+        if found is None:
+            continue
+        strength = _weight(known) * (0.8 if found.kind == "tld_swap" else 1.0)
+        if best is None or strength > best[1]:
+            best = (found, strength)
+    return best
+
+
+class LookalikeDomain:
+    """A domain that imitates one we know: a local domain or a known correspondent's.
+
+    LOOKALIKE_SENDER_DOMAIN / LOOKALIKE_LOCAL_DOMAIN: the sender's domain (``harb0rlogistics.co.uk`` for a
+    vendor at ``harborlogistics.co.uk``). LOOKALIKE_REPLY_TO: the Reply-To domain. LOOKALIKE_LINK_DOMAIN: a
+    link's domain. Strength grows with the imitated domain's history; a sender domain with its own clean
+    history is damped by ``established_lookalike_factor`` (two real partners can have similar names).
+    Evidence: seen ~ imitated (kind).
+    """
+
+    names = ("LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_LOCAL_DOMAIN", "LOOKALIKE_REPLY_TO", "LOOKALIKE_LINK_DOMAIN")
+    settings: Mapping[str, float] = {"established_lookalike_factor": 0.3}
+
+    def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
+                 prior: Sequence[Hit]) -> Iterator[Hit]:
+        if f.direction != "inbound" or f.sender is None:
+            return
+        checked: dict[str, tuple[Resemblance, float] | None] = {}
+
+        def best(domain: str) -> tuple[Resemblance, float] | None:
+            if domain not in checked:
+                checked[domain] = _best(domain, b, ctx)
+            return checked[domain]
+
+        sender = best(f.sender.org)
+        if sender:
+            found, strength = sender
+            if b.org.inbound > 0 and b.org.held == 0:
+                strength *= cfg["established_lookalike_factor"]
+            local = ctx.is_local(found.target)
+            yield Hit("LOOKALIKE_LOCAL_DOMAIN" if local else "LOOKALIKE_SENDER_DOMAIN", strength,
+                      (f"{found.seen} ~ {found.target} ({found.kind})",))
+        for a in f.reply_to:
+            if a.org != f.sender.org and (hit := best(a.org)):
+                yield Hit("LOOKALIKE_REPLY_TO", hit[1], (f"reply-to {hit[0].seen} ~ {hit[0].target} ({hit[0].kind})",))
+        for link in f.links:
+            org = registered_domain(link.host) if link.host else ""
+            if org and org != f.sender.org and (hit := best(org)):
+                yield Hit("LOOKALIKE_LINK_DOMAIN", hit[1], (f"link {link.host} ~ {hit[0].target} ({hit[0].kind})",))
+
+
+class DisguisedLinkToken:
+    """Leet or homoglyph tokens in link hosts and paths: ``s3cure0line`` for secure+online, ``micros0ft``.
+
+    DISGUISED_LINK_TOKEN: a lure word, a brand or the correspondent's name written with digits or
+    look-alike characters. MIXED_SCRIPT_LINK_HOST: a host label mixing scripts (Latin with Cyrillic...).
+    Evidence: the token and what it imitates.
+    """
+
+    names = ("DISGUISED_LINK_TOKEN", "MIXED_SCRIPT_LINK_HOST")
+    settings: Mapping[str, float] = {}
+
+    def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
+                 prior: Sequence[Hit]) -> Iterator[Hit]:
+        if f.direction != "inbound":
+            return
+        lures, brands = lure_index(), brand_index()
+        reported = 0
+        for link in f.links:
+            if not link.host:
+                continue
+            if any(is_mixed_script(label) for label in link.host.split(".")):
+                yield Hit("MIXED_SCRIPT_LINK_HOST", 1.0, (f"mixed scripts in {link.host}",))
+            for token in tokens_of(link.host, link.path):
+                found = lures.disguised_in(token) or brands.disguised_in(token)
+                if found and reported < 3:
+                    reported += 1
+                    yield Hit("DISGUISED_LINK_TOKEN", 1.0, (f"{found[0].seen} ~ {found[0].target} in {link.host}",))
