@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from .domains import is_ip, normalise_host, registered_domain
 from .envelope import Envelope
 from .links import Link, extract_links
-from .lists import link_site
+from .lists import link_site, payment_change_patterns
 from .message import Message, decode_header, unsurrogate
 
 
@@ -110,6 +110,7 @@ class Features:
     size: int
     attachments: tuple[str, ...] = ()
     defects: tuple[str, ...] = field(default=())
+    payment_change: tuple[str, ...] = ()  # phrases asking to change where payments go
 
     @property
     def participants(self) -> frozenset[str]:
@@ -239,6 +240,26 @@ def auth_results(headers: list[str], ctx: Context) -> AuthResults:
     return AuthResults(found.get("spf"), found.get("dkim"), found.get("dmarc"), tuple(dict.fromkeys(dkim_domains)))
 
 
+_TAGS = re.compile(r"<[^>]*>")
+PAYMENT_TEXT_LIMIT = 20_000
+
+
+def payment_phrases(subject: str, text: str) -> tuple[str, ...]:
+    """Phrases asking to change bank or payment details, from the subject and the start of the text.
+
+    A phrase inside a warning sentence ("we will never change our bank details by email") is skipped.
+    """
+    phrases, warnings = payment_change_patterns()
+    body = subject + "\n" + " ".join(text[:PAYMENT_TEXT_LIMIT].split())
+    found: dict[str, None] = {}
+    for match in phrases.finditer(body):
+        start = max(body.rfind(".", 0, match.start()), body.rfind("\n", 0, match.start())) + 1
+        end = body.find(".", match.end())
+        if not warnings.search(body[start: end if end >= 0 else len(body)]):
+            found.setdefault(match.group(0).lower(), None)
+    return tuple(found)[:3]
+
+
 def local_hour(date: datetime | None) -> int | None:
     """Hour of day in the sender's own timezone, as written in its Date header."""
     return date.hour if date else None
@@ -337,4 +358,5 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
         size=message.size,
         attachments=tuple(a.filename for a in message.attachments),
         defects=message.defects,
+        payment_change=payment_phrases(subject, message.text or _TAGS.sub(" ", message.html)),
     )

@@ -70,6 +70,9 @@ class Link:
     when it shows no visible text and no visible image (text hidden by ``font-size`` below 2px or a
     transparent colour does not count as visible; an image of at most 1px is a tracking pixel, not a
     visible image). A hidden link is never prominent.
+
+    Besides ``<a href>``, an ``<area href>`` is reported as an image-only link, and a ``<form action>`` as a
+    link without text: a form in a mail body submits to somewhere, which matters as much as a link.
     """
 
     url: str

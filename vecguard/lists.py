@@ -6,6 +6,8 @@ Loaded once, at first use; detectors only read them.
 from __future__ import annotations
 
 import functools
+import re
+from difflib import SequenceMatcher
 from importlib import resources
 
 from .domains import HostList, site
@@ -27,8 +29,13 @@ def read_lines(name: str) -> list[str]:
 
 @functools.cache
 def host_lists() -> tuple[HostList, ...]:
-    """The link-host category lists, in precedence order."""
-    return tuple(HostList(cat, (e for f in files for e in read_lines(f))) for cat, files in CATEGORIES)
+    """The link-host category lists, in precedence order (upstream lists plus ``extra_hosts.txt``)."""
+    extra: dict[str, list[str]] = {}
+    for line in read_lines("extra_hosts.txt"):
+        cat, _, host = line.partition(" ")
+        extra.setdefault(cat, []).append(host.strip())
+    return tuple(HostList(cat, [e for f in files for e in read_lines(f)] + extra.get(cat, []))
+                 for cat, files in CATEGORIES)
 
 
 @functools.cache
@@ -76,7 +83,8 @@ def _enterprise_tenants() -> HostList:
 
 
 def own_tenant(host: str, org_name: str) -> bool:
-    """True for ``acme.sharepoint.com`` / ``acme-my.sharepoint.com`` when the sender's org name is acme.
+    """True for ``acme.sharepoint.com`` / ``acme-my.sharepoint.com`` when the sender's org name is acme
+    (or carries it: ``rivoli.sharepoint.com`` for rivolilin.com, see name_fragment).
 
     On enterprise platforms the tenant name belongs to the organisation's account, so such a link is the
     organisation's own, like a link to its own domain.
@@ -84,5 +92,40 @@ def own_tenant(host: str, org_name: str) -> bool:
     entry = _enterprise_tenants().match(host)
     if not entry or not org_name or host == entry:
         return False
-    label = host[: -len(entry) - 1].rsplit(".", 1)[-1]
-    return label.replace("-my", "").replace("-", "") == org_name.replace("-", "")
+    label = host[: -len(entry) - 1].rsplit(".", 1)[-1].removesuffix("-my").replace("-", "")
+    name = org_name.replace("-", "")
+    return label == name or name_fragment(name, label, 5) == label
+
+
+@functools.cache
+def payment_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(phrases, exclusions) from ``payment_change.txt``: each one compiled alternation."""
+    lines = read_lines("payment_change.txt")
+    phrases = [p for p in lines if not p.startswith("!")]
+    exclusions = [p[1:] for p in lines if p.startswith("!")] or ["(?!x)x"]
+    return (re.compile("|".join(f"(?:{p})" for p in phrases), re.I),
+            re.compile("|".join(f"(?:{p})" for p in exclusions), re.I))
+
+
+@functools.cache
+def generic_name_words() -> frozenset[str]:
+    """Words that do not identify an organisation (generic_name_words.txt plus the lure words)."""
+    return frozenset(read_lines("generic_name_words.txt") + read_lines("lure_words.txt"))
+
+
+def name_fragment(name: str, part: str, min_length: int) -> str | None:
+    """The part of an organisation's name that ``part`` carries, if it identifies the organisation.
+
+    The longest common substring of the two, at least ``min_length`` characters and either one more
+    than that or half the name, and not a generic word (``services``, ``logistics``...):
+    ``themarlowcommercial`` / ``marlow-1427`` -> ``marlow``; ``rivetcom`` / ``rivetshare`` -> ``rivet``.
+    """
+    if len(part) < min_length:
+        return None
+    match = SequenceMatcher(None, name, part, autojunk=False).find_longest_match(0, len(name), 0, len(part))
+    if match.size < min_length or (match.size <= min_length and match.size * 2 < len(name)):
+        return None
+    fragment = name[match.a: match.a + match.size]
+    if any(fragment in word for word in generic_name_words()):
+        return None
+    return fragment

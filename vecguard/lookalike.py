@@ -68,7 +68,10 @@ _LATIN_RANGES = ((0x00C0, 0x02AF), (0x1D00, 0x1DBF), (0x1E00, 0x1EFF), (0x2C60, 
 # An ASCII token is worth a closer look only if it has one of these (leet digits/symbols, capital I for l).
 _ASCII_DISGUISE = re.compile(r"[013457@$|I]")
 _HEX_ID = re.compile(r"[0-9a-f]+")
-_NUMBER_RUN = re.compile(r"[0-9]{2,}")
+# A run of 2+ digits that does not sit between two letters is a number (27bank, covid19, x86); one
+# inside a word (micr05oft, rn1cr0s0ft) is a disguise.
+_LONG_NUMBER = re.compile(r"[0-9]{5,}")
+_NUMBER_RUN = re.compile(r"(?<![a-z])[0-9]{2,}|[0-9]{2,}(?![a-z])")
 _DIGITS = re.compile(r"[0-9]+")
 _TOKEN_SPLIT = re.compile(r"[\W_]+")
 _FUZZY_MIN = 6  # shortest name (skeleton) matched with an edit; shorter names must match exactly
@@ -587,7 +590,10 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
 
 # Company designators that a combo may add to a name (harborlogistics-ltd.com), besides lure words.
 _COMPANY_WORDS = ("ltd", "llc", "inc", "corp", "company", "group", "gmbh", "plc", "limited", "holdings",
-                  "intl", "global")
+                  "intl", "global",
+                  # regions that impostors append: harborlogistics-uk.com, harborlogisticsusa.com
+                  "uk", "us", "usa", "eu", "de", "fr", "nl", "au", "ca", "it", "es", "se", "ie", "ch", "at",
+                  "be", "dk", "no", "fi", "pl", "europe", "emea")
 
 
 @functools.cache
@@ -704,6 +710,8 @@ class NameIndex:
             lower = token.lower()
             if _HEX_ID.fullmatch(lower) and sum(c.isdigit() for c in lower) >= 2:
                 return []  # hex ids, dates, numbers
+            if _LONG_NUMBER.search(lower):
+                return []  # a token carrying a long number (011101emal16img) is an id, not a word
         else:
             lower = token.casefold()
         # Where the disguises may be: the token with its numbers masked (same length, same positions).

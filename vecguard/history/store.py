@@ -119,6 +119,14 @@ def _default_keys(domain: str) -> frozenset[str]:
     return index_keys(domain)
 
 
+def _default_query_keys(host: str) -> frozenset[str]:
+    """Query side of the lookalike index: a candidate's own keys plus the names embedded in it
+    (``harborlogistics-invoices.com``, ``harborlogistics.co.uk.evil.net``)."""
+    from ..lookalike import embedded_keys, index_keys
+
+    return index_keys(host) | embedded_keys(host)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """WAL lets readers (scans, `vecguard held`) run beside the milter's writer; NORMAL is durable
     enough in WAL (a power cut may lose the last commits, never corrupt); SQLite leaves foreign keys
@@ -461,6 +469,8 @@ class Store:
             raise StoreError(f"unsupported history database {backend!r} in {self.safe_url} "
                              "(use sqlite:///PATH or postgresql://...)")
         self._keys: KeysFunction = functools.lru_cache(maxsize=8192)(keys or _default_keys)
+        self._query_keys: KeysFunction = (self._keys if keys is not None
+                                          else functools.lru_cache(maxsize=8192)(_default_query_keys))
         self._indexed: set[str] = set()  # domains this process has put in the lookalike index
         self._engine = self._create_engine(parsed, backend, create)
         dialect = self._engine.dialect
@@ -564,6 +574,7 @@ class Session:
         self._conn = conn
         self._sql = store._sql
         self._keys = store._keys
+        self._query_keys = store._query_keys
         self._dump = store._dump
         self._load = store._load
         self._pending_domains: set[str] = set()
@@ -721,7 +732,7 @@ class Session:
     def _similar(self, candidates: Sequence[str]) -> Mapping[str, tuple[KnownDomain, ...]]:
         if not candidates:
             return _NO_SIMILAR
-        keys_of = {c: self._keys(c) for c in candidates}
+        keys_of = {c: self._query_keys(c) for c in candidates}
         all_keys = sorted(set[str]().union(*keys_of.values()))
         by_key: dict[str, dict[str, int]] = {}
         if all_keys:

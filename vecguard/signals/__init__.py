@@ -39,10 +39,11 @@ def surprise(distinct: int, observations: int, prior: float = 2.0) -> float:
     return 1.0 - (distinct + prior) / (observations + 2 * prior)
 
 
-from . import compromise, content, links, lookalike, novelty, thread, trust  # noqa: E402
+from . import composite, compromise, content, links, lookalike, novelty, thread, trust  # noqa: E402
 
 REGISTRY: tuple[Detector, ...] = (
     content.BodyNotScanned(),
+    content.PaymentChange(),
     novelty.FirstContact(),
     novelty.UndisclosedRecipients(),
     novelty.FanOut(),
@@ -57,7 +58,8 @@ REGISTRY: tuple[Detector, ...] = (
     compromise.ReplyToShift(),
     thread.FakeReply(),
     thread.ThreadOutsider(),
-    thread.ThreadHijack(),
+    composite.ThreadHijack(),
+    composite.AccountTakeover(),
     trust.ReplyToOurMail(),
     trust.LongCleanHistory(),
 )

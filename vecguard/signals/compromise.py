@@ -89,7 +89,8 @@ class UnusualHour:
 class ReplyToShift:
     """Reply-To moving somewhere new: answers would go to the attacker, not the vendor.
 
-    REPLY_TO_FREEMAIL: Reply-To at a free mailbox provider the sender never used for it.
+    REPLY_TO_FREEMAIL: Reply-To at a free mailbox provider the sender never used for it (also from one
+    free provider to another: gmail From, proton.me Reply-To).
     REPLY_TO_NEW_DOMAIN: Reply-To at another organisation never seen for this sender (only for senders
     with ``min_history`` messages; an unknown sender has no habit to compare with).
     Evidence: the Reply-To address.
@@ -107,7 +108,7 @@ class ReplyToShift:
         if value == "(none)" or b.sender.seen(REPLY_TO, value) or b.org.seen(REPLY_TO, value):
             return
         address = next(a.address for a in f.reply_to if a.org == value)
-        free = free_email().match(address.rsplit("@", 1)[1]) is not None and not free_email().match(f.sender.domain)
+        free = free_email().match(address.rsplit("@", 1)[1]) is not None
         history = b.sender.observations(REPLY_TO)
         if history >= cfg["min_history"]:
             strength = surprise(len(b.sender.values(REPLY_TO)), history, cfg["novelty_prior"])

@@ -12,7 +12,7 @@ from ..baseline import LINK_SITE, Baseline
 from ..domains import domain_name_part, registered_domain
 from ..features import Context, Features
 from ..links import Link
-from ..lists import category, link_site, own_tenant
+from ..lists import category, link_site, name_fragment, own_tenant
 from ..lookalike import brand_index, tokens_of
 from ..scoring import Hit
 from . import surprise
@@ -103,11 +103,16 @@ def _squashed_parts(subdomain: str, path: str) -> list[str]:
     return [_SEPARATORS.sub("", p) for p in parts if p]
 
 
+def _carried(name: str, parts: list[str], min_length: int) -> str | None:
+    return next((frag for part in parts if (frag := name_fragment(name, part, min_length))), None)
+
+
 class NameInLink:
     """A correspondent's or a brand's name inside a third-party host's subdomain or path.
 
     CORRESPONDENT_NAME_IN_LINK: ``harborlogistics.my.canva.site`` or ``dropbox.com/.../HarborLogistics``
-    for mail from harborlogistics.co.uk: the lure page dresses up as the vendor. BRAND_IN_LINK: a
+    for mail from harborlogistics.co.uk, or a distinctive part of the name (``marlow-1427.web.app`` for
+    themarlowcommercial.uk): the lure page dresses up as the vendor. Only for known correspondents. BRAND_IN_LINK: a
     well-known brand's name on a file-sharing, site-builder, shortener or trusted-hosting host
     (``microsoft-365.weebly.com``). Only links to sites the correspondent never shared count, with that
     site's novelty strength: a vendor's own SharePoint tenant, once shared, is its habit. A name in the
@@ -133,12 +138,14 @@ class NameInLink:
             host_org = registered_domain(link.host)
             sub = link.host[: -len(host_org)].rstrip(".") if link.host.endswith(host_org) else ""
             tokens = tokens_of(sub, link.path)
-            if len(own) >= min_len:
-                if any(own in part for part in _squashed_parts(sub, "")):
-                    yield Hit("CORRESPONDENT_NAME_IN_LINK", strength, (f"{own} in host {link.host}",))
-                elif any(own in part for part in _squashed_parts("", link.path)):
+            if b.org.known:  # an unknown sender's own name proves nothing
+                in_host = _carried(own, _squashed_parts(sub, ""), min_len)
+                in_path = None if in_host else _carried(own, _squashed_parts("", link.path), min_len)
+                if in_host:
+                    yield Hit("CORRESPONDENT_NAME_IN_LINK", strength, (f"'{in_host}' of {own} in host {link.host}",))
+                elif in_path:
                     yield Hit("CORRESPONDENT_NAME_IN_LINK", strength * cfg["name_in_path_factor"],
-                              (f"{own} in path {link.host}{link.path[:50]}",))
+                              (f"'{in_path}' of {own} in path {link.host}{link.path[:50]}",))
             if category(link.host) is None:
                 continue
             for token in tokens:

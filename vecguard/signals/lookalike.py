@@ -6,43 +6,55 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 
 from ..baseline import Baseline, KnownDomain
-from ..domains import registered_domain
+from ..domains import domain_name_part, is_ip, registered_domain
 from ..features import Context, Features
+from ..lists import free_email
 from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, resemble_domain, tokens_of
 from ..scoring import Hit
 
 
+MAX_LINK_HOSTS = 10  # link hosts compared per message; bounds the per-message cost
+
+
 def lookalike_candidates(f: Features) -> tuple[str, ...]:
-    """Domains of a message to compare with known ones: sender org, Reply-To orgs, link domains."""
+    """Names of a message to compare with known domains: sender and Reply-To organisations, and link
+    hosts (whole hosts, so that ``harborlogistics.co.uk.evil.net`` can be recognised)."""
     found: dict[str, None] = {}
     if f.sender and f.direction == "inbound":
         found[f.sender.org] = None
         for a in f.reply_to:
             found[a.org] = None
-        for link in f.links:
-            if link.host:
-                found[registered_domain(link.host)] = None
+        for host in dict.fromkeys(link.host for link in f.links if link.host and not is_ip(link.host)):
+            if len(found) >= MAX_LINK_HOSTS + 1 + len(f.reply_to):
+                break
+            found[host] = None
     return tuple(d for d in found if d)
 
 
 def _weight(known: KnownDomain) -> float:
-    # a lookalike of a domain with long history is worth more: 1 message -> 0.6, 31+ -> 1.0
+    # a lookalike of a domain with long history is worth more: 1 message -> 0.4, 7 -> 0.7, 31+ -> 1.0
     if known.local:
         return 1.0
-    return min(1.0, 0.5 + 0.1 * math.log2(1 + known.messages))
+    return min(1.0, 0.25 + 0.15 * math.log2(1 + known.messages))
 
 
-def _best(domain: str, b: Baseline, ctx: Context) -> tuple[Resemblance, float] | None:
+def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float]) -> tuple[Resemblance, float] | None:
     best: tuple[Resemblance, float] | None = None
     targets = [KnownDomain(d, 0, True) for d in ctx.local_domains]
     targets += list(b.similar.get(domain, ()))
+    own = registered_domain(domain)
+    free = free_email()
     for known in targets:
-        if known.domain == domain:
+        if known.domain == own:
             return None  # the domain itself is known: not a lookalike of anything
+        if free.match(known.domain):
+            continue  # a free mailbox provider is nobody's organisation to imitate
         found = resemble_domain(domain, known.domain)
         if found is None:
             continue
-        strength = _weight(known) * (0.8 if found.kind == "tld_swap" else 1.0)
+        if found.kind == "tld_swap" and len(domain_name_part(own)) < cfg["tld_swap_min_name_length"]:
+            continue  # state.gov / state.tx.us, bank.de / bank.fr: short names recur under many suffixes
+        strength = _weight(known) * (cfg["tld_swap_factor"] if found.kind == "tld_swap" else 1.0)
         if best is None or strength > best[1]:
             best = (found, strength)
     return best
@@ -55,11 +67,13 @@ class LookalikeDomain:
     vendor at ``harborlogistics.co.uk``). LOOKALIKE_REPLY_TO: the Reply-To domain. LOOKALIKE_LINK_DOMAIN: a
     link's domain. Strength grows with the imitated domain's history; a sender domain with its own clean
     history is damped by ``established_lookalike_factor`` (two real partners can have similar names).
+    Free mailbox providers are neither suspects nor targets (yahoo.com is not yahoo.com.mx's impostor).
     Evidence: seen ~ imitated (kind).
     """
 
     names = ("LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_LOCAL_DOMAIN", "LOOKALIKE_REPLY_TO", "LOOKALIKE_LINK_DOMAIN")
-    settings: Mapping[str, float] = {"established_lookalike_factor": 0.3}
+    settings: Mapping[str, float] = {"established_lookalike_factor": 0.3, "tld_swap_factor": 0.8,
+                                     "tld_swap_min_name_length": 6}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -69,10 +83,10 @@ class LookalikeDomain:
 
         def best(domain: str) -> tuple[Resemblance, float] | None:
             if domain not in checked:
-                checked[domain] = _best(domain, b, ctx)
+                checked[domain] = _best(domain, b, ctx, cfg)
             return checked[domain]
 
-        sender = best(f.sender.org)
+        sender = None if free_email().match(f.sender.domain) else best(f.sender.org)
         if sender:
             found, strength = sender
             if b.org.inbound > 0 and b.org.held == 0:
@@ -83,10 +97,9 @@ class LookalikeDomain:
         for a in f.reply_to:
             if a.org != f.sender.org and (hit := best(a.org)):
                 yield Hit("LOOKALIKE_REPLY_TO", hit[1], (f"reply-to {hit[0].seen} ~ {hit[0].target} ({hit[0].kind})",))
-        for link in f.links:
-            org = registered_domain(link.host) if link.host else ""
-            if org and org != f.sender.org and (hit := best(org)):
-                yield Hit("LOOKALIKE_LINK_DOMAIN", hit[1], (f"link {link.host} ~ {hit[0].target} ({hit[0].kind})",))
+        for host in dict.fromkeys(link.host for link in f.links if link.host):
+            if registered_domain(host) != f.sender.org and host in b.similar and (hit := best(host)):
+                yield Hit("LOOKALIKE_LINK_DOMAIN", hit[1], (f"link {host} ~ {hit[0].target} ({hit[0].kind})",))
 
 
 class DisguisedLinkToken:

@@ -1,4 +1,4 @@
-"""Conversations: fake replies, outsiders in a thread, and thread hijack."""
+"""Conversations: fake replies and outsiders in a thread (THREAD_HIJACK is in composite.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,6 @@ from ..baseline import Baseline
 from ..domains import registered_domain
 from ..features import Context, Features
 from ..scoring import Hit
-
-# Out-of-character signals by family. A hijack shows either an identity anomaly, or anomalies from two
-# families: a vendor who once shares a new file host in a thread is not a hijack by itself, a new file
-# host sent from new infrastructure is.
-IDENTITY = frozenset({"LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_REPLY_TO", "REPLY_TO_FREEMAIL", "REPLY_TO_NEW_DOMAIN"})
-LINKS = frozenset({"NEW_LINK_FILE_SHARING", "NEW_LINK_SITE_BUILDER", "NEW_LINK_SHORTENER", "NEW_LINK_TRUSTED_HOSTING",
-                   "CORRESPONDENT_NAME_IN_LINK", "BRAND_IN_LINK", "LINK_TEXT_MISMATCH", "HIDDEN_LINK",
-                   "IMAGE_ONLY_LINK", "PROMINENT_LINK", "DISGUISED_LINK_TOKEN", "LOOKALIKE_LINK_DOMAIN",
-                   "MIXED_SCRIPT_LINK_HOST"})
-INFRASTRUCTURE = frozenset({"NEW_MAIL_CLIENT", "NEW_SENDING_NETWORK", "FAN_OUT"})
-OUTSIDER = frozenset({"THREAD_OUTSIDER"})
-FAMILIES = {"identity": IDENTITY, "links": LINKS, "infrastructure": INFRASTRUCTURE, "outsider": OUTSIDER}
-
 
 class FakeReply:
     """FAKE_REPLY: the message claims to continue a conversation that never happened here.
@@ -61,7 +48,8 @@ def _orgs(addresses: frozenset[str]) -> set[str]:
 class ThreadOutsider:
     """THREAD_OUTSIDER: a reply into a known conversation from someone whose organisation was not in it.
 
-    Evidence: the thread size and its participants' organisations.
+    Mailing-list threads are open to anyone and do not count. Evidence: the thread size and its
+    participants' organisations.
     """
 
     names = ("THREAD_OUTSIDER",)
@@ -69,7 +57,7 @@ class ThreadOutsider:
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
-        if f.direction != "inbound" or f.sender is None or not b.thread.known:
+        if f.direction != "inbound" or f.sender is None or not b.thread.known or f.bulk or f.via_list:
             return
         if f.sender.address in b.thread.participants:
             return
@@ -78,38 +66,3 @@ class ThreadOutsider:
             return
         shown = ", ".join(sorted(o for o in orgs if not ctx.is_local(o))[:3])
         yield Hit("THREAD_OUTSIDER", 1.0, (f"{f.sender.address} not in thread of {b.thread.messages} msgs ({shown})",))
-
-
-class ThreadHijack:
-    """THREAD_HIJACK: a reply into a known, real conversation that is out of character for its sender.
-
-    The thread's real messages are ordinary; the inserted one carries what the other detectors found.
-    Fires on an identity anomaly (lookalike sender or Reply-To, Reply-To moved), or on anomalies from two
-    families (new kind of link, new client or network, a sender from outside the thread). Strength: the identity
-    anomaly's, else the mean of the two strongest families'. Evidence: the thread and the anomalies.
-    """
-
-    names = ("THREAD_HIJACK",)
-    settings: Mapping[str, float] = {"min_anomaly_strength": 0.3}
-
-    def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
-                 prior: Sequence[Hit]) -> Iterator[Hit]:
-        if f.direction != "inbound" or not b.thread.known:
-            return
-        best: dict[str, Hit] = {}
-        for hit in prior:
-            if hit.strength < cfg["min_anomaly_strength"]:
-                continue
-            for family, members in FAMILIES.items():
-                if hit.name in members and (family not in best or hit.strength > best[family].strength):
-                    best[family] = hit
-        if "identity" in best:
-            strength = best["identity"].strength
-        elif len(best) >= 2:
-            top = sorted((h.strength for h in best.values()), reverse=True)[:2]
-            strength = sum(top) / 2
-        else:
-            return
-        names = ", ".join(h.name for h in best.values())
-        yield Hit("THREAD_HIJACK", strength,
-                  (f"reply in known thread '{f.subject_norm[:40]}' ({b.thread.messages} msgs) with {names}",))

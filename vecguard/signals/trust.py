@@ -11,15 +11,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from ..baseline import Baseline
 from ..features import Context, Features
 from ..scoring import Hit
-from .thread import FAMILIES
-
-_ANOMALIES = frozenset().union(*FAMILIES.values())
+from .composite import ANOMALIES
 
 
 def out_of_character(prior: Sequence[Hit], threshold: float) -> bool:
     """True when another detector found the message out of character: history cannot vouch for it then,
     because the history may be exactly what a compromised mailbox borrows."""
-    return any(h.name in _ANOMALIES and h.strength >= threshold for h in prior)
+    return any(h.name in ANOMALIES and h.strength >= threshold for h in prior)
 
 
 class ReplyToOurMail:
