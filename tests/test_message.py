@@ -6,11 +6,11 @@ import random
 
 import pytest
 
+from vecguard.baseline import Baseline
 from vecguard.envelope import Envelope
 from vecguard.features import Context
 from vecguard.message import decode_header, parse
 from vecguard.pipeline import analyse, judge
-from vecguard.baseline import Baseline
 
 from .helpers import LOCAL, default_policy, message
 

@@ -7,12 +7,12 @@ exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +24,7 @@ from .features import Context
 from .policy import Policy, load_policy
 
 EXIT_USAGE = 2
+COMMIT_EVERY = 500  # scan commits learning in batches; reads in the session see uncommitted writes
 
 
 def default_policy_dir() -> Path:
@@ -65,38 +66,42 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     paths = check_paths(args.paths)
     policy = _policy(args.policy)
-    ctx = _context(args.local_domain)
-    store = _open_store(args.db)
-    engine = Engine(policy, ctx)
-    out: IO[str] | None = None
-    if args.jsonl:
-        try:
-            out = sys.stdout if args.jsonl == "-" else open(args.jsonl, "w", encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"{args.jsonl}: cannot write: {exc.strerror or exc}") from None
-    total, envelopes = in_date_order(paths)
-    summary = Summary(total)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    try:
-        with store.session() as session, summary.progress(enabled=sys.stderr.isatty() and not args.quiet) as tick:
-            for i, envelope in enumerate(envelopes, 1):
-                outcome = engine.decide(envelope, session)
-                if not args.no_learn:
-                    engine.learn(outcome, session, source=envelope.source)
-                if out is not None:
-                    out.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
-                summary.add(outcome)
-                tick()
-                if i % 500 == 0:
-                    session.commit()
-    finally:
-        if out is not None and out is not sys.stdout:
-            out.close()
-        store.close()
+    engine = Engine(policy, _context(args.local_domain))
+    with contextlib.ExitStack() as stack:
+        out = _output(args.jsonl, stack)
+        store = _open_store(args.db)
+        stack.callback(store.close)
+        total, envelopes = in_date_order(paths)
+        summary = Summary(total)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        session = stack.enter_context(store.session())
+        tick = stack.enter_context(summary.progress(enabled=sys.stderr.isatty() and not args.quiet))
+        for i, envelope in enumerate(envelopes, 1):
+            outcome = engine.decide(envelope, session)
+            if not args.no_learn:
+                engine.learn(outcome, session, source=envelope.source)
+            if out is not None:
+                out.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
+            summary.add(outcome)
+            tick()
+            if i % COMMIT_EVERY == 0:
+                session.commit()
     summary.finish(time.process_time() - cpu0, time.perf_counter() - wall0)
     if not args.quiet:
         summary.print(sys.stdout if args.jsonl != "-" else sys.stderr)
     return 0
+
+
+def _output(path: str | None, stack: contextlib.ExitStack) -> IO[str] | None:
+    """The JSONL destination: None, stdout for '-', or a file closed with the stack."""
+    if not path:
+        return None
+    if path == "-":
+        return sys.stdout
+    try:
+        return stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 # --------------------------------------------------------------------------------------------- explain

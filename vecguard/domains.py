@@ -91,7 +91,7 @@ def public_suffix(domain: str) -> str:
 class HostList:
     """A set of domains matched by host suffix: ``sharepoint.com`` matches ``acme.sharepoint.com``."""
 
-    __slots__ = ("name", "_entries")
+    __slots__ = ("_entries", "name")
 
     def __init__(self, name: str, entries: Iterable[str]) -> None:
         self.name = name

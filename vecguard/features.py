@@ -123,17 +123,17 @@ class Features:
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|r|rif|odp)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_REPLY_ONLY = re.compile(r"^\s*(re|aw|sv|vs|antw|r|rif|odp)\s*(\[\d+\])?\s*:", re.I)
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fw|fwd|wg|tr|r|rif|odp)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_REPLY_ONLY = re.compile(r"^\s*(re|aw|sv|vs|antw|r|rif|odp)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _LIST_TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
-_VIA = re.compile(r"^(?P<name>.+?)\s+via\s+\S.*$", re.I)
+_VIA = re.compile(r"^(?P<name>.+?)\s+via\s+\S.*$", re.IGNORECASE)
 _RECEIVED_FROM = re.compile(
-    r"from\s+(?P<helo>[^\s()]+)?\s*(?:\((?P<info>[^)]*)\))?", re.I)
+    r"from\s+(?P<helo>[^\s()]+)?\s*(?:\((?P<info>[^)]*)\))?", re.IGNORECASE)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?(?P<ip>[0-9a-fA-F:.]+)\]")
-_BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.I)
-_MAILER_VERSION = re.compile(r"[\s/(]*[v]?\d[\w.\-]*[)]?", re.I)
-_AR_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)", re.I)
-_AR_HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", re.I)
+_BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.IGNORECASE)
+_MAILER_VERSION = re.compile(r"[\s/(]*[v]?\d[\w.\-]*[)]?", re.IGNORECASE)
+_AR_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_AR_HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", re.IGNORECASE)
 
 
 def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
@@ -141,7 +141,7 @@ def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
     result: list[Address] = []
     try:
         pairs = email.utils.getaddresses([unsurrogate(v) for v in values if v])
-    except Exception:  # getaddresses has raised on pathological input in past Python releases
+    except Exception:  # noqa: BLE001  getaddresses has raised on pathological input in past releases
         return ()
     for name, addr in pairs:
         addr = addr.strip().strip("<>").lower()
@@ -277,7 +277,7 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         offset = timezone(timedelta(seconds=parsed[9] or 0))
-        return datetime(*parsed[:6], tzinfo=offset)  # type: ignore[misc]
+        return datetime(*parsed[:6], tzinfo=offset)
     except (ValueError, OverflowError, TypeError):
         return None
 

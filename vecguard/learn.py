@@ -12,7 +12,7 @@ from datetime import datetime
 
 from . import baseline as b
 from .domains import registered_domain
-from .features import Address, Features, parse_addresses
+from .features import Features, parse_addresses
 
 SENDER = "sender"
 ORG = "org"

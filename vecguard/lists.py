@@ -103,8 +103,8 @@ def payment_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lines = read_lines("payment_change.txt")
     phrases = [p for p in lines if not p.startswith("!")]
     exclusions = [p[1:] for p in lines if p.startswith("!")] or ["(?!x)x"]
-    return (re.compile("|".join(f"(?:{p})" for p in phrases), re.I),
-            re.compile("|".join(f"(?:{p})" for p in exclusions), re.I))
+    return (re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE),
+            re.compile("|".join(f"(?:{p})" for p in exclusions), re.IGNORECASE))
 
 
 @functools.cache

@@ -91,7 +91,10 @@ def _split_headers(raw: bytes) -> bytes:
 
 def _headers_of(msg: email.message.Message) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
-    for name, value in msg._headers:  # compat32 keeps (name, value) pairs; avoid per-call policy work
+    # compat32's items() would turn 8-bit values into Header objects; the raw (name, value) pairs are what
+    # we want, decoded once by unsurrogate() below.
+    raw: list[tuple[str, str]] = msg._headers  # type: ignore[attr-defined]
+    for name, value in raw:
         # 8-bit header bytes (seen in real mail despite RFC 5322) become text here, once, so no surrogate
         # escape ever reaches a feature, a log line or the store
         headers.setdefault(name.lower(), []).append(unsurrogate(value if isinstance(value, str) else str(value)))
@@ -117,7 +120,7 @@ def parse(raw: bytes, max_bytes: int = 10_000_000, max_part_bytes: int = 1_000_0
     defects: list[str] = []
     try:
         msg = email.message_from_bytes(raw if body_scanned else _split_headers(raw), policy=_COMPAT)
-    except Exception as exc:  # the stdlib parser is lenient, but a message must never stop the pipeline
+    except Exception as exc:  # noqa: BLE001  lenient parser, but a message must never stop the pipeline
         return Message(size=size, body_scanned=False, defects=(f"unparseable: {type(exc).__name__}",))
     headers = _headers_of(msg)
     defects.extend(type(d).__name__ for d in msg.defects)
@@ -127,7 +130,7 @@ def parse(raw: bytes, max_bytes: int = 10_000_000, max_part_bytes: int = 1_000_0
     if body_scanned:
         try:
             _walk(msg, texts, htmls, attachments, max_part_bytes)
-        except Exception as exc:  # deeply broken MIME: keep what was collected so far
+        except Exception as exc:  # noqa: BLE001  deeply broken MIME: keep what was collected so far
             defects.append(f"mime: {type(exc).__name__}")
     return Message(
         headers=headers,

@@ -10,15 +10,15 @@ import mailbox
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .envelope import Envelope
 from .errors import InputError
 from .features import parse_date
 
-_DATE = re.compile(rb"^Date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DATE = re.compile(rb"^Date:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +61,11 @@ def _refs(path: Path) -> Iterator[tuple[Ref, bytes]]:
     try:
         if kind == "mbox":
             box = mailbox.mbox(path, create=False)
-            for key in box.iterkeys():
-                yield Ref("mbox", path, str(key)), box.get_bytes(key)
+            try:
+                for key in box.iterkeys():
+                    yield Ref("mbox", path, str(key)), box.get_bytes(key)
+            finally:
+                box.close()
         elif kind == "maildir":
             md = mailbox.Maildir(path, factory=None, create=False)
             for key in sorted(md.iterkeys()):
@@ -86,17 +89,20 @@ def check_paths(paths: Iterable[str]) -> list[Path]:
     return result
 
 
-def read(ref: Ref) -> bytes:
-    """The raw bytes of one message."""
+def _read(ref: Ref, boxes: dict[Path, mailbox.mbox]) -> bytes:
+    """The raw bytes of one message; mbox files stay open in ``boxes`` for the next message."""
     if ref.kind == "mbox":
-        return mailbox.mbox(ref.path, create=False).get_bytes(int(ref.key))
+        box = boxes.get(ref.path)
+        if box is None:
+            box = boxes[ref.path] = mailbox.mbox(ref.path, create=False)
+        return box.get_bytes(int(ref.key))  # type: ignore[arg-type]  # mbox keys are ints (typeshed: str)
     if ref.kind == "maildir":
         return mailbox.Maildir(ref.path, factory=None, create=False).get_bytes(ref.key)
     return ref.path.read_bytes()
 
 
 def in_date_order(paths: Iterable[Path]) -> tuple[int, Iterator[Envelope]]:
-    """(count, envelopes sorted by Date). Raw bytes are kept only for the index pass of small inputs."""
+    """(count, envelopes sorted by Date). The index pass keeps only dates and positions, not messages."""
     index: list[tuple[datetime, int, Ref]] = []
     last = _EPOCH
     for ref, raw in (item for path in paths for item in _refs(path)):
@@ -110,14 +116,15 @@ def in_date_order(paths: Iterable[Path]) -> tuple[int, Iterator[Envelope]]:
 
 def _envelopes(index: list[tuple[datetime, int, Ref]]) -> Iterator[Envelope]:
     boxes: dict[Path, mailbox.mbox] = {}
-    for _, _, ref in index:
-        if ref.kind == "mbox":
-            box = boxes.get(ref.path)
-            if box is None:
-                box = boxes[ref.path] = mailbox.mbox(ref.path, create=False)
-            raw = box.get_bytes(int(ref.key))
-            source = f"{ref.path}#{ref.key}"
-        else:
-            raw = read(ref)
-            source = str(ref.path) if ref.kind == "eml" else f"{ref.path}/{ref.key}"
-        yield Envelope(raw=raw, source=source)
+    try:
+        for _, _, ref in index:
+            try:
+                raw = _read(ref, boxes)
+            except OSError as exc:
+                raise InputError(f"{ref.path}: cannot read: {exc.strerror or exc}") from None
+            source = f"{ref.path}#{ref.key}" if ref.kind == "mbox" else (
+                str(ref.path) if ref.kind == "eml" else f"{ref.path}/{ref.key}")
+            yield Envelope(raw=raw, source=source)
+    finally:
+        for box in boxes.values():
+            box.close()

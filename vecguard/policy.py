@@ -276,7 +276,7 @@ def _condition(raw: Any, file: str, key: str, allowed: set[str]) -> Condition:
             raise PolicyError("unknown condition", file=file, key=where)
         if name in ("subject_matches", "attachment_matches"):
             try:
-                values[name] = re.compile(str(value), re.I)
+                values[name] = re.compile(str(value), re.IGNORECASE)
             except re.error as exc:
                 raise PolicyError(f"bad regular expression: {exc}", file=file, key=where) from None
         elif name == "min_links":
@@ -364,7 +364,7 @@ def _build(data: dict[str, Any], origin: dict[str, str], registered: Mapping[str
         when = _condition(raw.get("when"), file, f"{key}.when", _RULE_WHEN_KEYS)
         unknown = when.signals - set(registered) - rule_names
         if unknown:
-            raise PolicyError(f"unknown signal {sorted(unknown)[0]}", file=file, key=f"{key}.when.signals")
+            raise PolicyError(f"unknown signal {min(unknown)}", file=file, key=f"{key}.when.signals")
         weight_raw = {"weight": raw.get("weight", 0), "group": raw.get("group", "rules"),
                       "description": raw.get("description", "")}
         if "group" in raw and raw["group"] not in groups:

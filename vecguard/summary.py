@@ -64,8 +64,8 @@ class Summary:
         for action in ACTION_ORDER:
             count = self.actions.get(action, 0)
             share = self.inbound_actions.get(action, 0) / inbound * 100
-            rows.append(("action", action, f"{count:>7}  ({count / n * 100:5.2f}% of all, "
-                                           f"{share:5.2f}% of inbound)"))
+            text = f"{count:>7}  ({count / n * 100:5.2f}% of all, {share:5.2f}% of inbound)"
+            rows.append(("action", action, text))
         for direction, count in sorted(self.directions.items()):
             rows.append(("direction", direction, f"{count:>7}"))
         for name, count in self.signals.most_common(10):

@@ -17,10 +17,13 @@ from ..scoring import Hit
 
 
 class Detector(Protocol):
-    """The detector contract."""
+    """The detector contract: the signal names it may emit, its settings with defaults, evaluate()."""
 
-    names: tuple[str, ...]
-    settings: Mapping[str, float]
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def settings(self) -> Mapping[str, float]: ...
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -39,7 +42,7 @@ def surprise(distinct: int, observations: int, prior: float = 2.0) -> float:
     return 1.0 - (distinct + prior) / (observations + 2 * prior)
 
 
-from . import composite, compromise, content, links, lookalike, novelty, thread, trust  # noqa: E402
+from . import composite, compromise, content, links, lookalike, novelty, thread, trust
 
 REGISTRY: tuple[Detector, ...] = (
     content.BodyNotScanned(),

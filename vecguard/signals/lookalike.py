@@ -12,7 +12,6 @@ from ..lists import free_email
 from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, resemble_domain, tokens_of
 from ..scoring import Hit
 
-
 MAX_LINK_HOSTS = 10  # link hosts compared per message; bounds the per-message cost
 
 

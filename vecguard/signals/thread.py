@@ -9,6 +9,7 @@ from ..domains import registered_domain
 from ..features import Context, Features
 from ..scoring import Hit
 
+
 class FakeReply:
     """FAKE_REPLY: the message claims to continue a conversation that never happened here.
 

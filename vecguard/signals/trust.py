@@ -36,7 +36,7 @@ class ReplyToOurMail:
         if out_of_character(prior, cfg["trust_veto_strength"]):
             return
         if f.sender.address in b.thread.participants:
-            yield Hit("REPLY_TO_OUR_MAIL", 1.0, (f"answers <{sorted(b.thread.ours)[0]}>",))
+            yield Hit("REPLY_TO_OUR_MAIL", 1.0, (f"answers <{min(b.thread.ours)}>",))
 
 
 class LongCleanHistory:
