@@ -62,7 +62,7 @@ class Engine:
             features = analyse(envelope, self.policy, self.ctx)
             baseline = session.baseline(features, candidates(features))
             decision = judge(features, baseline, self.policy, self.ctx)
-        except Exception as exc:
+        except Exception as exc:  # fail safe: a bug or a store outage must not lose the message
             log.exception("%s: scoring failed", label)
             decision = error_decision(f"internal error: {type(exc).__name__}: {exc}")
             rec = record(features, decision) if features else {"message_id": None, "date": None, "from": None,
@@ -86,7 +86,7 @@ class Engine:
         try:
             session.record(row)
             session.learn(lesson(outcome.features, outcome.decision.action))
-        except Exception:
+        except Exception:  # the message is already decided: keep going, but say so
             log.exception("%s: learning failed", queue_id or source or "-")
             return False
         return True
