@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo-history.db
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-corpus enron lint venv clean
+.PHONY: demo test test-corpus enron companies lint venv clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ enron: $(STAMP)
 	rm -f $(VENV)/enron.db*
 	$(BIN)/vecguard scan ../shared/corpora/enron/enron_inbox_subset.mbox --local-domain enron.com \
 		--db sqlite:///$(VENV)/enron.db --jsonl $(VENV)/enron.jsonl
+
+# Ten generated companies (corpus/company.py), independent of the demo: attacks held, false holds.
+companies: $(STAMP)
+	$(BIN)/python corpus/evaluate_companies.py 1 2 3 4 5 6 7 8 9 10
 
 lint: $(STAMP)
 	$(BIN)/mypy

@@ -109,3 +109,38 @@ def test_rule_needs_weight_or_action(policy_dir: Path) -> None:
 def test_missing_policy_dir_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="does not exist"):
         load_policy(tmp_path / "nope")
+
+
+def test_custom_rule_adds_its_signal_and_experimental_rule_only_records(policy_dir: Path) -> None:
+    from vecguard.baseline import Baseline
+    from vecguard.features import Context
+    from vecguard.pipeline import judge
+    from vecguard.report import record
+
+    (policy_dir / "local.toml").write_text(
+        '[[rules]]\nname = "QUOTE_REQUEST"\nweight = 7\ngroup = "rules"\n'
+        'when = { subject_matches = "quotation", signals = ["FIRST_CONTACT"] }\n'
+        '[[rules]]\nname = "SHADOW_HOLD"\naction = "hold"\nexperimental = true\n'
+        'when = { subject_matches = "quotation" }\n')
+    policy = load_policy(policy_dir)
+    f = features_of(message(sender="Maria <maria@ibercast-metals.es>", subject="Request for quotation"))
+    decision = judge(f, Baseline(), policy, Context(local_domains=frozenset({"acme-parts.com"})))
+    scores = {c.name: c.score for c in decision.report.contributions}
+    assert scores["QUOTE_REQUEST"] == 7 and "FIRST_CONTACT" in scores
+    assert decision.action == "pass"  # the experimental hold was not acted on
+    shadow = [s for s in record(f, decision)["signals"] if s["name"] == "SHADOW_HOLD"]
+    assert shadow and shadow[0]["score"] == 0 and "would hold" in " ".join(shadow[0]["evidence"])
+
+
+def test_forced_rule_action_applies(policy_dir: Path) -> None:
+    from vecguard.baseline import Baseline
+    from vecguard.features import Context
+    from vecguard.pipeline import judge
+
+    (policy_dir / "local.toml").write_text(
+        '[[rules]]\nname = "ZIP_FROM_STRANGER"\naction = "hold"\n'
+        'when = { signals = ["FIRST_CONTACT"], subject_matches = "zip" }\n')
+    policy = load_policy(policy_dir)
+    f = features_of(message(sender="x <x@new-sender.com>", subject="files.zip"))
+    decision = judge(f, Baseline(), policy, Context(local_domains=frozenset({"acme-parts.com"})))
+    assert decision.action == "hold" and decision.override == "ZIP_FROM_STRANGER"
