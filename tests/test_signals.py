@@ -48,6 +48,16 @@ SCENARIOS = [
     ("fake_reply.eml", {"FAKE_REPLY", "FIRST_CONTACT"}, {"THREAD_HIJACK", "REPLY_TO_OUR_MAIL"}),
     ("new_colleague.eml", {"NEW_SENDER_AT_KNOWN_ORG"},
      {"FIRST_CONTACT", "NEW_MAIL_CLIENT", "NEW_SENDING_NETWORK", "FAKE_REPLY"}),
+    ("payment_change_new_client.eml", {"PAYMENT_CHANGE_REQUEST", "NEW_MAIL_CLIENT", "ACCOUNT_TAKEOVER"},
+     {"THREAD_HIJACK", "REPLY_TO_OUR_MAIL", "LONG_CLEAN_HISTORY", "NEW_SENDING_NETWORK"}),
+    ("payment_warning_footer.eml", set(), {"PAYMENT_CHANGE_REQUEST", "ACCOUNT_TAKEOVER"}),
+    ("brand_on_builder.eml", {"BRAND_IN_LINK", "NEW_LINK_SITE_BUILDER", "MIXED_SCRIPT_LINK_HOST", "FIRST_CONTACT"},
+     {"CORRESPONDENT_NAME_IN_LINK", "LOOKALIKE_LOCAL_DOMAIN"}),
+    ("lookalike_local.eml", {"LOOKALIKE_LOCAL_DOMAIN", "FIRST_CONTACT"}, {"LOOKALIKE_SENDER_DOMAIN"}),
+    ("reply_to_lookalike.eml", {"LOOKALIKE_REPLY_TO", "FIRST_CONTACT"}, {"LOOKALIKE_SENDER_DOMAIN"}),
+    ("link_lookalike.eml", {"LOOKALIKE_LINK_DOMAIN"}, {"LOOKALIKE_SENDER_DOMAIN", "FIRST_CONTACT"}),
+    ("reply_to_new_domain.eml", {"REPLY_TO_NEW_DOMAIN"}, {"REPLY_TO_FREEMAIL", "LOOKALIKE_REPLY_TO"}),
+    ("vendor_shortener.eml", {"NEW_LINK_SHORTENER"}, {"NEW_LINK_SITE", "NEW_LINK_FILE_SHARING", "FIRST_CONTACT"}),
 ]
 
 
@@ -63,12 +73,14 @@ def test_scenario_signals(world: World, name: str, fires: set[str], quiet: set[s
 
 @pytest.mark.parametrize("name", ["new_sender_bcc.eml", "vendor_new_filesharing.eml", "vendor_link_presentation.eml",
                                   "lookalike_sender.eml", "compromised_mailbox.eml", "thread_hijack.eml",
-                                  "fake_reply.eml", "fanout.eml"])
+                                  "fake_reply.eml", "fanout.eml", "payment_change_new_client.eml",
+                                  "lookalike_local.eml", "link_lookalike.eml"])
 def test_attack_scenarios_are_held(world: World, name: str) -> None:
     assert world.score(eml(name)).decision.action == "hold"
 
 
-@pytest.mark.parametrize("name", ["vendor_normal.eml", "first_contact.eml", "new_colleague.eml"])
+@pytest.mark.parametrize("name", ["vendor_normal.eml", "first_contact.eml", "new_colleague.eml",
+                                  "payment_warning_footer.eml"])
 def test_ordinary_scenarios_pass(world: World, name: str) -> None:
     outcome = world.score(eml(name))
     assert outcome.decision.action == "pass", outcome.decision.report

@@ -47,8 +47,3 @@ def judge(f: Features, b: Baseline, policy: Policy, ctx: Context) -> Decision:
     rule_hits, rule_actions = apply_rules(f, hits, policy)
     report = score(hits + rule_hits, policy)
     return decide(report, f, policy, rule_actions)
-
-
-def evaluate(envelope: Envelope, b: Baseline, policy: Policy, ctx: Context) -> Decision:
-    """Convenience for tests and ``explain``: analyse and judge one message against a given baseline."""
-    return judge(analyse(envelope, policy, ctx), b, policy, ctx)

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import PolicyError
 from .features import Features
+from .lists import category
 from .scoring import Hit, ScoreReport
 
 ACTIONS = ("pass", "tag", "hold")
@@ -83,11 +84,8 @@ class Condition:
             return False
         if self.link_site and not (self.link_site & set(f.link_sites)):
             return False
-        if self.link_category:
-            from .lists import category
-
-            if not any(category(link.host) in self.link_category for link in f.links):
-                return False
+        if self.link_category and not any(category(link.host) in self.link_category for link in f.links):
+            return False
         if self.direction and f.direction != self.direction:
             return False
         if self.signals and not self.signals <= fired:
