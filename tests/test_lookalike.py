@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import random
 import string
 from pathlib import Path
@@ -25,6 +26,9 @@ from vecguard.lookalike import (
 
 TRANCO = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "lists" / "sublime-tranco_top_50k.csv"
 KNOWN = "harborlogistics.co.uk"
+CYRILLIC_ABLE = ("apple.com", "ebay.com", "space.com", "cisco.com", "capcom.com", "pepsico.com", "yahoo.com",
+                 "shopee.com", "scope.com", "people.com", "peapod.com", "espace.fr", "hospice.org", "copyscape.com",
+                 "spacex.com", "echo.com", "skype.com", "sap.com", "cpa.org", "pay.com")
 
 
 def punycode(host: str) -> str:
@@ -315,33 +319,72 @@ def test_tokens_of() -> None:
 
 # ----------------------------------------------------------------------------- corpora (skipped if absent)
 
-@pytest.mark.skipif(not TRANCO.exists(), reason=f"{TRANCO} not found (../shared/corpora not mounted)")
-def test_few_false_lookalikes_among_popular_domains() -> None:
-    """Top 300 Tranco domains as known correspondents, the next 5,000 as new senders, looked up the way
-    the store does (index keys, then resemble_domain). Same-name other-suffix pairs (google.de for
-    google.com) are tld swaps by definition and counted apart."""
+@dataclasses.dataclass(frozen=True)
+class FalseMatches:
+    """Tranco domains flagged as lookalikes of the known ones: by kind, and the domains (not pairs)."""
+
+    seen: int
+    kinds: collections.Counter[str]
+    flagged: dict[str, list[Resemblance]]
+
+    def domains(self, *, tld_swaps: bool, detector: bool = False) -> list[str]:
+        """Flagged domains; without tld_swaps, those with another kind of resemblance; ``detector``: as the
+        LookalikeDomain detector counts them (a tld swap of a name under 6 characters is ignored)."""
+        def counts(r: Resemblance) -> bool:
+            if r.kind != "tld_swap":
+                return True
+            if not tld_swaps:
+                return False
+            return not detector or len(r.target.split(".")[0]) >= 6
+        return sorted(d for d, found in self.flagged.items() if any(counts(r) for r in found))
+
+
+@pytest.fixture(scope="module")
+def tranco_false_matches() -> FalseMatches:
+    """The issue's test: the first 1,000 Tranco domains as known correspondents, the other 49,000 as new
+    senders, looked up the way the store does (index keys, then embedded keys, then resemble_domain)."""
+    if not TRANCO.exists():
+        pytest.skip(f"{TRANCO} not found (../shared/corpora not mounted)")
     rows = [line.strip().split(",")[1] for line in TRANCO.read_text().splitlines() if "," in line]
-    known, seen = rows[:300], rows[300:5300]
+    assert len(rows) == 50_000
+    known, seen = rows[:1000], rows[1000:]
     index: dict[str, set[str]] = collections.defaultdict(set)
     for domain in known:
         for key in index_keys(domain):
             index[key].add(domain)
     kinds: collections.Counter[str] = collections.Counter()
-    flagged = []
+    flagged: dict[str, list[Resemblance]] = {}
     for domain in seen:
         candidates: set[str] = set()
         for key in index_keys(domain) | embedded_keys(domain):
             candidates |= index.get(key, set())
-        for candidate in candidates:
+        for candidate in sorted(candidates):
             found = resemble_domain(domain, candidate)
             if found:
                 kinds[found.kind] += 1
-                if found.kind != "tld_swap":
-                    flagged.append(found)
-    print(f"\nTranco 300 known x 5000 seen: {dict(kinds)}")
-    for found in flagged:
-        print(f"  {found.seen} ~ {found.target} ({found.kind}, {found.distance})")
-    assert len(flagged) <= 30  # 22 at the time of writing: mostly CDN siblings (bstatic/gstatic)
+                flagged.setdefault(domain, []).append(found)
+    return FalseMatches(len(seen), kinds, flagged)
+
+
+def test_false_lookalikes_among_popular_domains(tranco_false_matches: FalseMatches) -> None:
+    """Measured numbers, reported in docs/EVALUATION.md, held as a regression bound. Most flagged domains
+    are real resemblances among popular domains (google.de for google.com is a tld swap by definition;
+    paypal-corp, microsoftonline-p, instragram, tawitter); the rest are short names one letter apart."""
+    fm = tranco_false_matches
+    every = fm.domains(tld_swaps=True)
+    detector = fm.domains(tld_swaps=True, detector=True)
+    other = fm.domains(tld_swaps=False)
+    print(f"\nTranco 1,000 known x {fm.seen:,} seen: pairs by kind {dict(fm.kinds)}")
+    print(f"  flagged domains: {len(every)} ({len(every) / fm.seen:.2%}); as the detector counts: {len(detector)} "
+          f"({len(detector) / fm.seen:.2%}); without tld swaps: {len(other)} ({len(other) / fm.seen:.2%})")
+    assert len(other) <= 290  # 277 when written
+    assert len(detector) <= 1100
+
+
+@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 277 "
+                                       "without tld swaps (0.57%), 1,328 with them (see docs/EVALUATION.md)")
+def test_false_lookalikes_meet_the_issue_target(tranco_false_matches: FalseMatches) -> None:
+    assert len(tranco_false_matches.domains(tld_swaps=True)) <= 0.0005 * tranco_false_matches.seen
 
 
 def test_dnstwist_recall() -> None:
@@ -366,6 +409,12 @@ def test_dnstwist_recall() -> None:
         fuzzer.generate(fuzzers=["homoglyph"])
         sample = sorted(p["domain"] for p in fuzzer.domains)
         permutations += [("homoglyph", d, domain) for d in rng.sample(sample, min(300, len(sample)))]
+    # dnstwist's cyrillic fuzzer writes a whole name in Cyrillic, so only names made of letters with a
+    # Cyrillic twin have one: these do (the 20 above give 2).
+    for domain in CYRILLIC_ABLE:
+        fuzzer = dnstwist.Fuzzer(domain)
+        fuzzer.generate(fuzzers=["cyrillic"])
+        permutations += [("cyrillic", p["domain"], domain) for p in fuzzer.domains if p["domain"] != domain]
     total: collections.Counter[str] = collections.Counter()
     hits: collections.Counter[str] = collections.Counter()
     for fuzzer_name, domain, original in permutations:
@@ -375,5 +424,6 @@ def test_dnstwist_recall() -> None:
     recall = {name: hits[name] / total[name] for name in total}
     print("\n" + "\n".join(f"{name:14s} {total[name]:5d} {recall[name]:.3f}" for name in sorted(total)))
     for name in [*fuzzers, "homoglyph"]:
-        assert total[name] > 0, name
-        assert recall[name] >= 0.9, (name, recall[name])
+        assert total[name] >= 20, name
+        # the issue's target for its classes; addition and subdomain are extra classes, held at 0.9
+        assert recall[name] >= (0.9 if name in ("addition", "subdomain") else 0.95), (name, recall[name])

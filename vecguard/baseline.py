@@ -21,7 +21,11 @@ DKIM = "dkim"                # DKIM d= that passed at our authserv-id
 REPLY_TO = "reply_to"        # registered domain of Reply-To, "(none)" when absent or equal to From
 HOUR = "hour"                # local hour of day of the Date header, "0".."23"
 RECIPIENTS = "recipients"    # recipient-count bucket, see recipient_bucket()
-FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS)
+AUTH_SPF = "auth_spf"        # SPF result from a trusted authserv-id or our own check: pass, fail, ...
+AUTH_DKIM = "auth_dkim"      # DKIM result (pass if any signature passed)
+AUTH_DMARC = "auth_dmarc"    # DMARC result
+AUTH_KINDS = {"spf": AUTH_SPF, "dkim": AUTH_DKIM, "dmarc": AUTH_DMARC}
+FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS, AUTH_SPF, AUTH_DKIM, AUTH_DMARC)
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
@@ -108,4 +112,8 @@ class Baseline:
     similar: Mapping[str, tuple[KnownDomain, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # reply-to address or org -> its profile, for "Reply-To moves somewhere new"
     reply_to: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))
-    local_names: frozenset[str] = frozenset()  # display names of local users, for impersonation checks
+    # Local users this message's sender may impersonate, filled by the store for inbound mail only: the
+    # display names (casefolded) of local users whose name equals the sender's display name, and the
+    # addresses of local users whose local part equals the sender's.
+    local_names: frozenset[str] = frozenset()
+    local_addresses: frozenset[str] = frozenset()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,6 +47,28 @@ def _context(local_domains: Sequence[str] | None) -> Context:
     return Context(local_domains=domains)
 
 
+def _scan_context(args: argparse.Namespace) -> Context:
+    """The context of scan and explain: local domains plus the trusted authserv-ids (--authserv-id)."""
+    ids = frozenset(i.strip().lower() for i in (args.authserv_id or ()) if i.strip())
+    return dataclasses.replace(_context(args.local_domain), authserv_ids=ids)
+
+
+def _verifier(args: argparse.Namespace) -> Any:
+    """A DNS authentication verifier with --verify-auth, else None: without it nothing queries DNS."""
+    if not args.verify_auth:
+        if args.resolver:
+            raise VecguardError("--resolver needs --verify-auth")
+        return None
+    try:
+        from .authcheck import AuthSettings, Verifier, parse_nameserver
+    except ImportError as exc:
+        raise VecguardError(f"--verify-auth: {exc}; pip install 'vecguard[auth]'") from None
+    if not 0 < args.auth_budget <= 30:
+        raise VecguardError("--auth-budget: between 0 and 30 seconds")
+    servers = tuple(parse_nameserver(r) for r in args.resolver or ())
+    return Verifier(AuthSettings(servers, args.auth_budget, min(1.0, args.auth_budget)))
+
+
 def _policy(path: str | None) -> Policy:
     return load_policy(path or default_policy_dir())
 
@@ -59,6 +82,18 @@ def _open_store(url: str | None) -> Any:
 # ------------------------------------------------------------------------------------------------ scan
 
 
+def replay(engine: Any, session: Any, envelopes: Iterable[Envelope], *, learn: bool = True) -> Iterator[Any]:
+    """Decide each message in order (learning after each decision), yielding the engine's Outcomes;
+    learning is committed in batches. The one scan loop of ``scan`` and ``eval``."""
+    for i, envelope in enumerate(envelopes, 1):
+        outcome = engine.decide(envelope, session)
+        if learn:
+            engine.learn(outcome, session, source=envelope.source)
+        yield outcome
+        if i % COMMIT_EVERY == 0:
+            session.commit()
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from .engine import Engine
     from .offline import check_paths, in_date_order
@@ -66,7 +101,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     paths = check_paths(args.paths)
     policy = _policy(args.policy)
-    engine = Engine(policy, _context(args.local_domain))
+    engine = Engine(policy, _scan_context(args), _verifier(args))
     with contextlib.ExitStack() as stack:
         out = _output(args.jsonl, stack)
         store = _open_store(args.db)
@@ -76,16 +111,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         session = stack.enter_context(store.session())
         tick = stack.enter_context(summary.progress(enabled=sys.stderr.isatty() and not args.quiet))
-        for i, envelope in enumerate(envelopes, 1):
-            outcome = engine.decide(envelope, session)
-            if not args.no_learn:
-                engine.learn(outcome, session, source=envelope.source)
+        for outcome in replay(engine, session, envelopes, learn=not args.no_learn):
             if out is not None:
                 out.write(json.dumps(outcome.record, ensure_ascii=False) + "\n")
             summary.add(outcome)
             tick()
-            if i % COMMIT_EVERY == 0:
-                session.commit()
     summary.finish(time.process_time() - cpu0, time.perf_counter() - wall0)
     if not args.quiet:
         summary.print(sys.stdout if args.jsonl != "-" else sys.stderr)
@@ -117,7 +147,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     policy = _policy(args.policy)
-    engine = Engine(policy, _context(args.local_domain))
+    engine = Engine(policy, _scan_context(args), _verifier(args))
     store = _open_store(args.db)
     try:
         with store.session() as session:
@@ -144,10 +174,41 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ eval, tune
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evalrun import run_eval
+
+    return run_eval(args, replay)
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from .tune import run_tune
+
+    return run_tune(args)
+
+
 # ----------------------------------------------------------------------------------------------- check
 
 
+def _settings(args: argparse.Namespace) -> Any:
+    """Daemon settings: the file (--config, $VECGUARD_CONFIG, /etc/vecguard/vecguard.toml), env, flags."""
+    from .settings import load_settings
+
+    return load_settings(args.config, overrides={
+        "socket": getattr(args, "socket", None), "db_url": args.db, "policy_dir": args.policy,
+        "local_domains": args.local_domain})
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings.source and not settings.local_domains and not args.local_domain:
+        raise VecguardError(f"{settings.source}: local_domains: the milter needs at least one local domain")
+    if settings.source:
+        print(f"settings ok: {settings.source} (socket {settings.socket}, fail mode {settings.fail_mode}, "
+              f"time budget {settings.time_budget_ms} ms, {len(settings.local_domains)} local domains)")
+    args.policy = settings.policy_dir
     policy = _policy(args.policy)
     _context(args.local_domain)
     print(f"policy ok: {len(policy.signals)} signals, {len(policy.rules)} rules, {len(policy.overrides)} overrides, "
@@ -156,6 +217,52 @@ def cmd_check(args: argparse.Namespace) -> int:
         store = _open_store(args.db)
         store.close()
         print("database ok")
+    return 0
+
+
+# ---------------------------------------------------------------------------------- milter, prune, db
+
+
+def cmd_milter(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    policy = _policy(settings.policy_dir)
+    if not settings.local_domains:
+        raise VecguardError("milter: no local domains (--local-domain or local_domains in the settings file)")
+    try:
+        from .milter import run
+    except ImportError as exc:
+        raise VecguardError(f"milter: pymilter is not installed ({exc}); pip install 'vecguard[milter]'") from None
+    # The daemon logs one INFO line per message, from the milter glue (it alone knows the final action).
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    logging.getLogger("vecguard.engine").setLevel(logging.WARNING)
+    run(settings, policy)
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    if args.older_than < 1:
+        raise VecguardError("prune: --older-than must be at least 1 day")
+    db = args.db or _settings(args).db_url
+    store = _open_store(db)
+    try:
+        with store.session() as session:
+            removed = session.prune(datetime.now(UTC) - timedelta(days=args.older_than))
+    finally:
+        store.close()
+    print(f"pruned {removed} rows older than {args.older_than} days")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from .history.schema import upgrade
+
+    before, after = upgrade(args.db or _settings(args).db_url)
+    if before == after:
+        print(f"schema version {after}: up to date")
+    else:
+        print(f"schema version {before or '(none)'} -> {after}")
     return 0
 
 
@@ -177,9 +284,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--local-domain", metavar="D", action="append", required=local_required,
                        help="a domain of this organisation (repeatable; matched exactly)")
 
+    def auth(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--authserv-id", metavar="ID", action="append",
+                       help="trust Authentication-Results from this authserv-id (repeatable; default: hosts in a "
+                            "local domain)")
+        p.add_argument("--verify-auth", action="store_true",
+                       help="verify DKIM/SPF/DMARC by DNS for mail without trusted Authentication-Results")
+        p.add_argument("--resolver", metavar="HOST[:PORT]", action="append",
+                       help="nameserver for --verify-auth (repeatable; default: /etc/resolv.conf)")
+        p.add_argument("--auth-budget", metavar="SECONDS", type=float, default=2.0,
+                       help="hard time limit of the DNS checks per message (default 2)")
+
     scan = sub.add_parser("scan", help="score an mbox, maildir, .eml directory or .eml in Date order, learning")
     scan.add_argument("paths", nargs="+", metavar="PATH")
     common(scan, local_required=True)
+    auth(scan)
     scan.add_argument("--jsonl", metavar="OUT", help="write one JSON record per message ('-' for stdout)")
     scan.add_argument("--no-learn", action="store_true", help="score only; leave the baseline unchanged")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
@@ -188,12 +307,65 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="score one .eml against the current baseline; learns nothing")
     explain.add_argument("file", metavar="FILE.eml")
     common(explain)
+    auth(explain)
     explain.add_argument("--json", action="store_true", help="print the JSONL record instead of a table")
     explain.set_defaults(func=cmd_explain)
 
-    check = sub.add_parser("check", help="validate the policy (and the database URL with --db)")
+    ev = sub.add_parser("eval", help="replay a labelled mailbox on a fresh baseline and report detection and "
+                                     "false positives")
+    ev.add_argument("paths", nargs="+", metavar="MAILBOX")
+    ev.add_argument("--labels", metavar="FILE", required=True, help="labels JSONL beside the mailbox")
+    common(ev, local_required=True)
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument("--jsonl", metavar="OUT", help="also write the labelled records with signal strengths "
+                                                   "(input of vecguard tune)")
+    ev.add_argument("--worst", metavar="N", type=int, default=10, help="worst cases listed (default 10)")
+    ev.set_defaults(func=cmd_eval)
+
+    tune = sub.add_parser("tune", help="fit signal weights and thresholds on eval records (needs the fit extra)")
+    tune.add_argument("--fit", metavar="JSONL", action="append", required=True,
+                      help="labelled records of the fitting part (vecguard eval --jsonl; repeatable)")
+    tune.add_argument("--held-out", metavar="JSONL", action="append", default=[],
+                      help="labelled records of the held-out part (repeatable)")
+    tune.add_argument("--policy", metavar="DIR", default=None, help="the policy the records were scored with")
+    tune.add_argument("--out", metavar="FILE.toml", required=True, help="write the fitted policy layer here")
+    tune.add_argument("--max-false-hold", type=float, default=0.001, help="legit held-rate target (default 0.001)")
+    tune.add_argument("--max-false-tag", type=float, default=0.01, help="legit tagged-rate target (default 0.01)")
+    tune.add_argument("--C", dest="c", type=float, default=1.0, help="inverse regularisation strength")
+    tune.set_defaults(func=cmd_tune)
+
+    def config(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", metavar="FILE", default=None,
+                       help="daemon settings (default: $VECGUARD_CONFIG or /etc/vecguard/vecguard.toml if present)")
+
+    check = sub.add_parser("check", help="validate the settings file, the policy (and the database URL with --db)")
     common(check)
+    config(check)
     check.set_defaults(func=cmd_check)
+
+    milter = sub.add_parser("milter", help="run the Postfix milter daemon")
+    common(milter)
+    config(milter)
+    milter.add_argument("--socket", metavar="SPEC", default=None,
+                        help="libmilter socket: unix:/PATH or inet:PORT@HOST (default: unix:/run/vecguard/milter.sock)")
+    milter.set_defaults(func=cmd_milter)
+
+    prune = sub.add_parser("prune", help="delete decision-log and thread-index rows older than DAYS")
+    prune.add_argument("--older-than", metavar="DAYS", type=int, required=True)
+    prune.add_argument("--db", metavar="URL", default=None, help="history store (default: the settings' db_url)")
+    prune.add_argument("--policy", default=None, help=argparse.SUPPRESS)
+    prune.add_argument("--local-domain", action="append", default=None, help=argparse.SUPPRESS)
+    config(prune)
+    prune.set_defaults(func=cmd_prune)
+
+    db = sub.add_parser("db", help="history database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_upgrade = db_sub.add_parser("upgrade", help="create the schema, or upgrade it to this version's")
+    db_upgrade.add_argument("--db", metavar="URL", default=None, help="history store (default: the settings' db_url)")
+    db_upgrade.add_argument("--policy", default=None, help=argparse.SUPPRESS)
+    db_upgrade.add_argument("--local-domain", action="append", default=None, help=argparse.SUPPRESS)
+    config(db_upgrade)
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
     return parser
 
 

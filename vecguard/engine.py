@@ -9,12 +9,12 @@ fail mode is the caller's to apply), logged with the queue id or source: mail is
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from .baseline import Baseline
 from .envelope import Envelope
-from .features import Context, Features
+from .features import AuthResults, Context, Features
 from .learn import Lesson, lesson
 from .pipeline import analyse, candidates, judge
 from .policy import Decision, Policy
@@ -22,6 +22,13 @@ from .report import record, signal_list
 from .scoring import ScoreReport
 
 log = logging.getLogger(__name__)
+
+
+class Verifier(Protocol):
+    """What the engine needs from a sender-authentication checker (vecguard.authcheck.Verifier)."""
+
+    def verify(self, raw: bytes, f: Features, mail_from: str | None = None, client_ip: str | None = None,
+               helo: str | None = None) -> AuthResults: ...
 
 
 class Session(Protocol):
@@ -50,16 +57,25 @@ def error_decision(reason: str) -> Decision:
 class Engine:
     """Binds a policy and a deployment context; stateless between messages, so threads may share it."""
 
-    def __init__(self, policy: Policy, ctx: Context) -> None:
+    def __init__(self, policy: Policy, ctx: Context, verifier: Verifier | None = None) -> None:
         self.policy = policy
         self.ctx = ctx
+        self.verifier = verifier  # None (the default): no DNS at all on the scoring path
+
+    def authenticate(self, envelope: Envelope, features: Features) -> Features:
+        """Inbound mail without trusted Authentication-Results, verified by DNS within the verifier's time
+        budget when a verifier is configured; anything else unchanged."""
+        if self.verifier is None or features.direction != "inbound" or features.auth.source:
+            return features
+        auth = self.verifier.verify(envelope.raw, features, envelope.mail_from, envelope.client_address, envelope.helo)
+        return replace(features, auth=auth)
 
     def decide(self, envelope: Envelope, session: Session) -> Outcome:
         """Score one message against the stored baseline. Reads only."""
         label = envelope.queue_id or envelope.source or "-"
         features: Features | None = None
         try:
-            features = analyse(envelope, self.policy, self.ctx)
+            features = self.authenticate(envelope, analyse(envelope, self.policy, self.ctx))
             baseline = session.baseline(features, candidates(features))
             decision = judge(features, baseline, self.policy, self.ctx)
         except Exception as exc:  # fail safe: a bug or a store outage must not lose the message

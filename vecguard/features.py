@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from .auth import authserv_id, forged_results
 from .domains import is_ip, normalise_host, registered_domain
 from .envelope import Envelope
 from .links import Link, extract_links
@@ -51,6 +52,8 @@ class AuthResults:
     dkim: str | None = None
     dmarc: str | None = None
     dkim_domains: tuple[str, ...] = ()
+    dmarc_policy: str | None = None  # the policy in force when DMARC was evaluated: none | quarantine | reject
+    source: str = ""  # the authserv-id the results came from, or "vecguard" when verified by vecguard.authcheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,9 @@ _BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.IGNORECASE)
 _MAILER_VERSION = re.compile(r"[\s/(]*[v]?\d[\w.\-]*[)]?", re.IGNORECASE)
 _AR_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
 _AR_HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", re.IGNORECASE)
+# "dmarc=fail (p=REJECT sp=REJECT dis=NONE)" (Google, Microsoft, OpenDMARC) or "policy.dmarc=reject"
+_AR_DMARC_POLICY = re.compile(r"(?:\bp|policy\.dmarc|policy\.published-domain-policy)\s*=\s*(none|quarantine|reject)\b",
+                              re.IGNORECASE)
 
 
 def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
@@ -221,23 +227,33 @@ def first_external_hop(received: list[str], ctx: Context, envelope: Envelope) ->
 
 
 def auth_results(headers: list[str], ctx: Context) -> AuthResults:
-    """Read Authentication-Results only from trusted authserv-ids; forged ones from outside are ignored."""
+    """Read Authentication-Results only from trusted authserv-ids; forged ones are ignored.
+
+    Forged means from an untrusted authserv-id, or claiming a trusted one below the first (topmost) header
+    with that id: our MX writes one header on top, anything lower was in the message when it arrived
+    (see vecguard.auth.forged_results)."""
     found: dict[str, str] = {}
     dkim_domains: list[str] = []
-    for header in headers:
-        text = " ".join(decode_header(header).split())
-        authserv = text.split(";", 1)[0].strip().split()[0].lower() if text.strip() else ""
-        trusted = authserv in ctx.authserv_ids if ctx.authserv_ids else ctx.is_local(registered_domain(authserv))
-        if not trusted:
+    policy: str | None = None
+    source = ""
+    forged = set(forged_results(headers, ctx.authserv_ids, ctx.local_domains))
+    for position, header in enumerate(headers, 1):
+        if position in forged:
             continue
+        text = " ".join(decode_header(header).split())
+        source = source or authserv_id(header)
         for method, result, props in _AR_METHOD.findall(text):
             method, result = method.lower(), result.lower()
             found.setdefault(method, result)
             if method == "dkim" and result == "pass":
+                found[method] = "pass"  # one good signature is a DKIM pass, whatever a second one says
                 d = _AR_HEADER_D.search(props)
                 if d:
                     dkim_domains.append(normalise_host(d.group(1)))
-    return AuthResults(found.get("spf"), found.get("dkim"), found.get("dmarc"), tuple(dict.fromkeys(dkim_domains)))
+            if method == "dmarc" and policy is None and (p := _AR_DMARC_POLICY.search(props)):
+                policy = p.group(1).lower()
+    return AuthResults(found.get("spf"), found.get("dkim"), found.get("dmarc"), tuple(dict.fromkeys(dkim_domains)),
+                       policy, source if found else "")
 
 
 _TAGS = re.compile(r"<[^>]*>")
@@ -319,7 +335,9 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
     all_rcpts = list(rcpts) + [a for a in shown if a not in rcpts]
     local_rcpts = tuple(r for r in all_rcpts if ctx.is_local(r.rsplit("@", 1)[-1]))
     direction = "inbound"
-    if sender is not None and ctx.is_local(sender.domain):
+    # An authenticated client (SMTP AUTH, or our submission listener) is one of our users, whatever
+    # domain it writes From: its mail is ours and teaches the baseline like mail from a local domain.
+    if sender is not None and (ctx.is_local(sender.domain) or envelope.authenticated):
         direction = "internal" if all_rcpts and len(local_rcpts) == len(all_rcpts) else "outbound"
     subject = decode_header(message.get("subject"))
     date = parse_date(message.get("date"))

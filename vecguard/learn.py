@@ -64,6 +64,11 @@ def inbound_facts(f: Features) -> tuple[tuple[str, str], ...]:
     if f.hop.helo and "." in f.hop.helo:
         facts.append((b.HELO, registered_domain(f.hop.helo)))
     facts.extend((b.DKIM, d) for d in f.auth.dkim_domains)
+    # Results of trusted or verified authentication, for "fails where it always passed". temperror is
+    # our DNS, not the sender: not learned.
+    for method, result in (("spf", f.auth.spf), ("dkim", f.auth.dkim), ("dmarc", f.auth.dmarc)):
+        if result and result != "temperror":
+            facts.append((b.AUTH_KINDS[method], result))
     facts.append((b.REPLY_TO, reply_to_value(f)))
     if f.hour is not None:
         facts.append((b.HOUR, str(f.hour)))

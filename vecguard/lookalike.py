@@ -149,6 +149,9 @@ def _latin_letters() -> dict[str, str]:
             match = _LATIN_NAME.fullmatch(unicodedata.name(char, ""))
             if match:
                 found[char] = match.group(1).lower()
+    # Letters named after what they are, not what they look like: TONE SIX is a b, and the confusables
+    # table sends Cyrillic soft sign (ь) to it (dnstwist's Cyrillic еьау for ebay).
+    found.update({"\u0185": "b", "\u0184": "b"})
     return found
 
 
@@ -535,7 +538,7 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
     * skeleton-equal names: ``tld_swap`` (same name, other suffix: harborlogistics.com for .co.uk),
       ``hyphenation`` (harbor-logistics), else ``mixed_script``/``homoglyph``/``leet`` (xn-- decoded,
-      Cyrillic а, paypaI, harb0r);
+      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix;
     * names within edit distance 1 on the skeleton (2 when both have 10 or more characters):
       ``transposition`` or ``edit`` (omission, insertion, replacement, repetition). Not for names under
       5 characters; names under 8 must also keep the suffix; names that differ only in their numbers
@@ -556,6 +559,10 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
             kind = "tld_swap"
         elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
             kind = "hyphenation"
+        elif len(known_d.skeleton) < 5 and seen_d.suffix != known_d.suffix:
+            # Two- to four-letter names fold together by chance under another suffix (dol.gov / doi.org,
+            # tum.de / turn.com, we.tl / w3.org); a disguised short name keeps the suffix (dh1.com).
+            return None
         else:
             kind = _disguise_kind(seen_d.name, known_d.name)
         return Resemblance(seen_d.host, known_d.org, kind, 0)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -57,6 +59,7 @@ from sqlalchemy.schema import Table
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from ..baseline import Baseline, KnownDomain, Profile, ThreadView
+from ..domains import registered_domain
 from ..errors import StoreError
 from . import models as m
 
@@ -176,6 +179,8 @@ _SELECT_SIMILAR = (
     .select_from(m.domain_key.outerjoin(m.scope, and_(_sc.scope == "org", _sc.key == _dk.domain)))
     .where(_dk.key.in_(_in("keys")))
 )
+# Local users an inbound sender may impersonate, by address (the (scope, key) index); see _local_users.
+_SELECT_LOCAL_BY_KEY = select(_sc.key, _sc.name).where(_sc.scope == "local", _sc.key.in_(_in("keys")))
 _INSERT_DECISION = insert(m.decision)
 _DECISION_COLUMNS = ("message_id", "queue_id", "created_at", "message_date", "sender", "recipients",
                      "direction", "score", "action", "signals", "source")
@@ -401,6 +406,7 @@ class _Statements:
         self.thread_participants = _Prepared(_SELECT_THREAD_PARTICIPANTS, dialect)
         self.count_thread_messages = _Prepared(_COUNT_THREAD_MESSAGES, dialect)
         self.similar = _Prepared(_SELECT_SIMILAR, dialect)
+        self.local_by_key = _Prepared(_SELECT_LOCAL_BY_KEY, dialect)
         self.insert_decision = _Prepared(_INSERT_DECISION, dialect, _DECISION_COLUMNS)
         self.upsert_scope = _Write(_SCOPE_WRITE, dialect)
         self.upsert_fact = _Write(_FACT_WRITE, dialect)
@@ -527,6 +533,11 @@ class Store:
 
     def _prepare_schema(self, conn: Connection, create: bool) -> None:
         if create:
+            if conn.dialect.name == "postgresql":
+                # Gateways starting at once on an empty database: one creates, the others wait and see it.
+                from .schema import lock_schema
+
+                lock_schema(conn)
             m.metadata.create_all(conn)
             conn.execute(self._sql.insert_meta, {"key": "schema_version", "value": m.SCHEMA_VERSION})
         elif not self._engine.dialect.has_table(conn, "meta"):
@@ -676,7 +687,39 @@ class Session:
                 original: self._profile(rows[k], {}) if k in rows else Profile(key=k[1])
                 for k, original in reply_keys.items()
             }),
+            **self._local_users(f),
         )
+
+    def _local_users(self, f: Features) -> dict[str, frozenset[str]]:
+        """``local_names`` and ``local_addresses`` of the Baseline, for inbound mail, from the 'local' rows.
+
+        By display name: the sender's name (two words or more) gives the addresses a local user of that
+        name would have under the usual conventions (lena.fischer@, lfischer@, fischer.lena@, lena@...) at
+        the domains the message was delivered to; those that exist and carry the same display name are
+        the local users it names. One indexed lookup, whatever the number of local users (a user whose
+        address follows no convention is missed). By address: the sender's local part at those domains,
+        for personal-looking local parts only (with a dot, underscore or hyphen: never info@ or sales@)."""
+        sender = f.sender
+        if sender is None or f.direction != "inbound":
+            return {}
+        domains = sorted({r.rsplit("@", 1)[1] for r in f.local_recipients if "@" in r})
+        if not domains:
+            return {}
+        name = " ".join(sender.name.split()).casefold()
+        wanted = {_clip(f"{part}@{d}") for part in _conventional_local_parts(name) for d in domains}
+        local_part = sender.address.rsplit("@", 1)[0]
+        personal = len(local_part) >= 5 and any(c in local_part for c in "._-")
+        own_keys = {_clip(f"{local_part}@{d}") for d in domains} if personal else set()
+        keys = sorted((wanted | own_keys) - {sender.address})
+        names: set[str] = set()
+        addresses: set[str] = set()
+        if keys:
+            for key, stored in self._fetch(self._sql.local_by_key, {"keys": keys}):
+                if key in own_keys:
+                    addresses.add(key)
+                if key in wanted and " ".join(stored.split()).casefold() == name:
+                    names.add(name)
+        return {"local_names": frozenset(names), "local_addresses": frozenset(addresses)}
 
     def _profile(self, row: tuple[Any, ...], facts: Mapping[int, Mapping[str, Mapping[str, int]]]) -> Profile:
         scope_id, _, key, name, first_seen, last_seen, inbound, outbound, link_messages, held = row
@@ -744,6 +787,13 @@ class Session:
             for key in keys:
                 found.update(by_key.get(key, {}))
             found.pop(candidate, None)
+            own = registered_domain(candidate)
+            if own in found:
+                # The candidate's own organisation is known (docs.google.com): it imitates nothing, and
+                # the lookalike detector stops at this entry. Its namesakes (google.de, google.fr and 200
+                # more in a large history) need not be handed over one by one.
+                similar[candidate] = (KnownDomain(own, found[own]),)
+                continue
             ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
             similar[candidate] = tuple(KnownDomain(d, n) for d, n in ranked)
         return MappingProxyType(similar)
@@ -922,6 +972,20 @@ def _candidates(f: Features, org: str, extra: Iterable[str]) -> list[str]:
         if domain:
             found[_clip(domain)] = None
     return list(found)
+
+
+def _conventional_local_parts(name: str) -> set[str]:
+    """Local parts a person called ``name`` (casefolded, two words or more) is usually given:
+    first.last, first_last, first-last, firstlast, flast, f.last, last.first, lastf, first.l, firstl,
+    first, last; accents folded (jürgen.müller -> jurgen.muller)."""
+    ascii_name = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    words = [w for w in re.split(r"[^\w]+", ascii_name) if w and not w.isdigit()]
+    if len(words) < 2 or not ascii_name.isascii():
+        return set()
+    first, last = words[0], words[-1]
+    return {f"{first}.{last}", f"{first}_{last}", f"{first}-{last}", f"{first}{last}", f"{first[0]}{last}",
+            f"{first[0]}.{last}", f"{last}.{first}", f"{last}{first[0]}", f"{first}.{last[0]}", f"{first}{last[0]}",
+            first, last}
 
 
 def _text(value: object, limit: int = _MAX) -> str | None:

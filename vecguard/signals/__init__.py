@@ -42,7 +42,7 @@ def surprise(distinct: int, observations: int, prior: float = 2.0) -> float:
     return 1.0 - (distinct + prior) / (observations + 2 * prior)
 
 
-from . import composite, compromise, content, links, lookalike, novelty, thread, trust
+from . import auth, composite, compromise, content, links, lookalike, novelty, thread, trust
 
 REGISTRY: tuple[Detector, ...] = (
     content.BodyNotScanned(),
@@ -59,6 +59,10 @@ REGISTRY: tuple[Detector, ...] = (
     compromise.NewSendingNetwork(),
     compromise.UnusualHour(),
     compromise.ReplyToShift(),
+    auth.AuthFailForUsuallyPassing(),
+    auth.DmarcFailEnforced(),
+    auth.NewDkimDomain(),
+    auth.LocalUserImpersonation(),
     thread.FakeReply(),
     thread.ThreadOutsider(),
     composite.ThreadHijack(),

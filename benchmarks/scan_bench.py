@@ -1,0 +1,97 @@
+"""Time the offline scan per message: the first N messages of a corpus, with 0 or more messages of history.
+
+    .venv/bin/python benchmarks/scan_bench.py MBOX --local-domain D [--count 2000] [--history 0 1000 10000 100000]
+
+For each history size: a fresh SQLite store in a temporary directory is filled with that many synthetic
+messages of history (benchmarks/store_bench.py's generator: ~1,400 organisations, threads, links, learned
+through the store as the scanner learns them, not timed), then the first ``--count`` messages of MBOX are
+scanned in Date order with learning on, through the scan loop itself (``vecguard.cli.replay``: decide,
+learn, commit every 500). Per message it records the process CPU time and the wall time between two
+results; it prints CPU per message (mean), messages per second (by CPU and by wall), p50/p99 wall latency
+and the process's peak RSS. Run one corpus at a time on a quiet machine; CPU time is the steadier number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import mailbox
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from store_bench import learn_all, synthesize  # noqa: E402
+
+from vecguard.cli import default_policy_dir, replay  # noqa: E402
+from vecguard.engine import Engine  # noqa: E402
+from vecguard.evaluation import percentile  # noqa: E402
+from vecguard.features import Context  # noqa: E402
+from vecguard.history.store import Store  # noqa: E402
+from vecguard.learn import lesson  # noqa: E402
+from vecguard.offline import in_date_order  # noqa: E402
+from vecguard.policy import load_policy  # noqa: E402
+
+
+def first_messages(path: Path, count: int, out: Path) -> Path:
+    """The first ``count`` messages of an mbox, copied to a temporary mbox (the scanner reads paths)."""
+    src, dst = mailbox.mbox(path, create=False), mailbox.mbox(out)
+    for n, key in enumerate(src.iterkeys()):
+        if n >= count:
+            break
+        dst.add(src.get_bytes(key))
+    dst.flush()
+    dst.close()
+    src.close()
+    return out
+
+
+def run(sample: Path, local: list[str], history: int, tmp: Path) -> dict[str, float]:
+    store = Store(f"sqlite:///{tmp / f'h{history}.db'}")
+    if history:
+        learn_all(store, [(f, lesson(f, "pass")) for f in synthesize(history)])
+    engine = Engine(load_policy(default_policy_dir()), Context(local_domains=frozenset(local)))
+    cpu: list[float] = []
+    wall: list[float] = []
+    with store.session() as session:
+        _, envelopes = in_date_order([sample])
+        c0, w0 = time.process_time(), time.perf_counter()
+        start_c, start_w = c0, w0
+        for _ in replay(engine, session, envelopes):
+            c1, w1 = time.process_time(), time.perf_counter()
+            cpu.append(c1 - c0)
+            wall.append(w1 - w0)
+            c0, w0 = c1, w1
+        total_c, total_w = time.process_time() - start_c, time.perf_counter() - start_w
+    store.close()
+    n = len(cpu)
+    return {"history": history, "messages": n, "cpu_ms": 1000 * total_c / n, "msgs_per_cpu_s": n / total_c,
+            "msgs_per_wall_s": n / total_w, "p50_ms": 1000 * percentile(wall, 50),
+            "p99_ms": 1000 * percentile(wall, 99),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mbox", type=Path)
+    parser.add_argument("--local-domain", action="append", required=True)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--history", type=int, nargs="+", default=[0])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="vecguard-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        sample = first_messages(args.mbox, args.count, tmp / "sample.mbox")
+        print(f"{'history':>8} {'msgs':>5} {'CPU ms/msg':>10} {'msg/s CPU':>9} {'msg/s wall':>10} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'peak RSS MB':>11}")
+        for history in args.history:
+            r = run(sample, args.local_domain, history, tmp)
+            print(f"{r['history']:>8} {r['messages']:>5} {r['cpu_ms']:>10.2f} {r['msgs_per_cpu_s']:>9.0f} "
+                  f"{r['msgs_per_wall_s']:>10.0f} {r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['peak_rss_mb']:>11.0f}",
+                  flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,320 @@
+"""Real parts for milter tests: a throwaway Postfix instance, an aiosmtpd sink, a `vecguard milter` process.
+
+Recipes from ../shared/POSTFIX.md. Postfix needs root (the ``postfix`` command is reserved for the
+superuser) and every parent directory of its instance directory must be enterable by user postfix, so
+instances live in ``tempfile.mkdtemp(dir="/tmp")`` with mode 755, not in pytest's tmp_path (mode 700).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def missing_parts() -> str | None:
+    """Why the real-Postfix tests cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "real Postfix tests need root (the postfix command is reserved for the superuser)"
+    if not shutil.which("postfix") and not Path("/usr/sbin/postfix").exists():
+        return "postfix not installed (apt-get install postfix; .ci/run does)"
+    try:
+        import aiosmtpd  # noqa: F401
+        import Milter  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} not installed (pip install -e '.[milter,test]'; needs libmilter-dev)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def world_dir(prefix: str) -> Path:
+    """A temporary directory user postfix can enter (see the module docstring)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    path.chmod(0o755)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ sink
+
+
+@dataclass
+class Sink:
+    """An aiosmtpd server standing in for the mailbox server behind the gateway."""
+
+    port: int
+    messages: list[Message] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _controller: Any = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(envelope.original_content or envelope.content)
+        with self._lock:
+            self.messages.append(msg)
+        return "250 OK"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+
+    def find(self, message_id: str) -> Message | None:
+        with self._lock:
+            return next((m for m in self.messages if (m.get("Message-ID") or "").strip() == message_id), None)
+
+    def wait_for(self, message_id: str, timeout: float = 20.0) -> Message:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.find(message_id)
+            if found is not None:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{message_id} never reached the sink")
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.messages)
+
+
+# --------------------------------------------------------------------------------------------- postfix
+
+
+MAIN_CF = """\
+compatibility_level = 3.6
+queue_directory = {dir}/spool
+data_directory = {dir}/data
+maillog_file_prefixes = /var, /dev/stdout, {dir}
+maillog_file = {dir}/postfix.log
+myhostname = mx.gateway.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+alias_maps =
+alias_database =
+smtp_dns_support_level = disabled
+relayhost = [127.0.0.1]:{sink_port}
+smtpd_milters = unix:{milter_socket}
+non_smtpd_milters =
+milter_protocol = 6
+milter_default_action = {default_action}
+milter_connect_timeout = 5s
+milter_command_timeout = 10s
+milter_content_timeout = 30s
+queue_run_delay = 5s
+default_process_limit = {process_limit}
+smtp_connection_cache_on_demand = yes
+"""
+
+
+class Postfix:
+    """One Postfix instance with its own config and queue under ``dir``, relaying to a sink."""
+
+    def __init__(self, dir: Path, sink_port: int, milter_socket: Path, default_action: str = "accept",
+                 process_limit: int = 50) -> None:
+        self.dir = dir
+        self.etc = dir / "etc"
+        self.smtp_port = free_port()
+        self.milter_socket = milter_socket
+        self.etc.mkdir()
+        (dir / "spool").mkdir()
+        (dir / "data").mkdir()
+        shutil.chown(dir / "data", "postfix", "postfix")
+        (self.etc / "main.cf").write_text(MAIN_CF.format(
+            dir=dir, sink_port=sink_port, milter_socket=milter_socket, default_action=default_action,
+            process_limit=process_limit))
+        (self.etc / "master.cf").write_text(self._master_cf())
+
+    def _master_cf(self) -> str:
+        lines = [f"127.0.0.1:{self.smtp_port} inet n - n - - smtpd"]
+        for line in Path("/usr/share/postfix/master.cf.dist").read_text().splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split()
+            if line[0].isspace():
+                continue  # the -o / argv continuation lines of services we drop or keep bare
+            if fields[0] == "smtp" and fields[1] == "inet":
+                continue  # port 25: the test instance listens on its own port only
+            if fields[1] == "unix" and fields[-1] in ("pipe",):
+                continue
+            if len(fields) >= 8:
+                fields[4] = "n"  # no chroot: the instance directory is not a chroot jail
+            lines.append(" ".join(fields))
+        return "\n".join(lines) + "\n"
+
+    def cmd(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*argv[:1], "-c", str(self.etc), *argv[1:]], capture_output=True, text=True,
+                              timeout=60, check=check)
+
+    def start(self) -> None:
+        done = self.cmd("postfix", "start", check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"postfix start failed: {done.stderr.strip()} {self.log()[-2000:]}")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"postfix did not listen: {self.log()[-2000:]}")
+
+    def stop(self) -> None:
+        self.cmd("postfix", "stop", check=False)
+
+    def log(self) -> str:
+        path = self.dir / "postfix.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def queue(self) -> list[dict[str, Any]]:
+        """``postqueue -j``: one dict per queued message (queue_name: incoming, active, deferred, hold)."""
+        out = self.cmd("postqueue", "-j").stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def held(self) -> list[dict[str, Any]]:
+        return [q for q in self.queue() if q.get("queue_name") == "hold"]
+
+    def wait_held(self, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            held = self.held()
+            if len(held) >= count:
+                return held
+            time.sleep(0.1)
+        raise AssertionError(f"expected {count} held messages, queue: {self.queue()}")
+
+    def wait_empty_except_hold(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(q.get("queue_name") == "hold" for q in self.queue()):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"queue did not drain: {self.queue()}")
+
+    def postcat(self, queue_id: str) -> str:
+        return self.cmd("postcat", "-q", queue_id).stdout
+
+    def delete_held(self) -> None:
+        self.cmd("postsuper", "-d", "ALL", "hold", check=False)
+
+    def send(self, raw: bytes, mail_from: str, rcpts: Sequence[str]) -> None:
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=60) as smtp:
+            smtp.sendmail(mail_from, list(rcpts), raw)
+
+
+# ---------------------------------------------------------------------------------------------- milter
+
+
+class MilterProcess:
+    """``vecguard milter`` in a subprocess, on a unix socket user postfix can write to."""
+
+    def __init__(self, socket_path: Path, args: Iterable[str], log_path: Path, env: dict[str, str] | None = None):
+        self.socket_path = socket_path
+        self.log_path = log_path
+        self.args = list(args)
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> MilterProcess:
+        with suppress_missing():
+            self.socket_path.unlink()
+        self._log = open(self.log_path, "ab")  # noqa: SIM115  closed by stop() or kill()
+        environment = dict(os.environ, **(self.env or {}))
+        environment.pop("VECGUARD_CONFIG", None)
+        # umask 0: libmilter creates the socket with the process umask, and Postfix connects as user postfix.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vecguard", "milter", "--socket", f"unix:{self.socket_path}", *self.args],
+            stdout=self._log, stderr=subprocess.STDOUT, cwd=ROOT, env=environment, umask=0)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.socket_path.exists():
+                return self
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"milter exited with {self.proc.returncode}: {self.log()}")
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"milter did not open its socket: {self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait (libmilter stops after running connections finish); SIGKILL as a last resort."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if not self._log.closed:
+            self._log.close()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(5)
+        self._log.close()
+
+
+@contextmanager
+def suppress_missing() -> Iterator[None]:
+    try:
+        yield
+    except FileNotFoundError:
+        pass
+
+
+@contextmanager
+def running(milter: MilterProcess) -> Iterator[MilterProcess]:
+    """Start a milter; always stop it, even when the test fails.
+
+    Stopped with SIGKILL: libmilter notices SIGTERM only at its listener's next poll, about 5 s later,
+    which would dominate the test time (graceful SIGTERM has its own test).
+    """
+    milter.start()
+    try:
+        yield milter
+    finally:
+        if milter.proc is not None and milter.proc.poll() is None:
+            milter.kill()
+
+
+def wait_for_log(milter: MilterProcess, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = milter.log()
+        if text in log:
+            return log
+        time.sleep(0.05)
+    raise AssertionError(f"{text!r} not in the milter log: {milter.log()}")

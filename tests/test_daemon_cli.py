@@ -1,0 +1,150 @@
+"""CLI of the daemon side: `check --config`, `milter` start-up errors, `prune`, `db upgrade`."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from vecguard.cli import main
+from vecguard.errors import StoreError
+from vecguard.history import schema
+from vecguard.history.store import Store
+
+from .helpers import LOCAL, POLICY_DIR
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_validates_the_settings_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = tmp_path / "vecguard.toml"
+    conf.write_text(f'local_domains = ["{LOCAL}"]\npolicy_dir = "{POLICY_DIR}"\nfail_mode = "accept"\n')
+    code, out, _ = run(capsys, "check", "--config", str(conf))
+    assert code == 0 and out.startswith(f"settings ok: {conf}") and "policy ok" in out
+
+    conf.write_text('fail_mode = "bounce"\n')
+    code, out, err = run(capsys, "check", "--config", str(conf))
+    assert code == 2 and out == ""
+    assert err == f"vecguard: {conf}: fail_mode: must be one of: accept, tempfail\n"
+
+
+def test_milter_refuses_bad_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = tmp_path / "vecguard.toml"
+    conf.write_text('socket = "unix:relative.sock"\n')
+    code, _, err = run(capsys, "milter", "--config", str(conf))
+    assert code == 2 and err.startswith(f"vecguard: {conf}: socket: ") and err.count("\n") == 1
+    code, _, err = run(capsys, "milter", "--config", str(tmp_path / "missing.toml"))
+    assert code == 2 and "cannot read" in err
+    conf.write_text("")
+    code, _, err = run(capsys, "milter", "--config", str(conf), "--policy", str(POLICY_DIR))
+    assert code == 2 and "no local domains" in err
+
+
+def test_prune_removes_old_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    store = Store(url)
+    with store.session() as session:
+        session.record({"message_id": "old", "action": "pass"})
+        session.record({"message_id": "new", "action": "pass"})
+    store.close()
+    with sqlite3.connect(tmp_path / "h.db") as db:
+        old = (datetime.now(UTC) - timedelta(days=40)).replace(tzinfo=None).isoformat(" ", "microseconds")
+        db.execute("UPDATE decision SET created_at = ? WHERE message_id = 'old'", (old,))
+    code, out, _ = run(capsys, "prune", "--older-than", "30", "--db", url)
+    assert (code, out) == (0, "pruned 1 rows older than 30 days\n")
+    with sqlite3.connect(tmp_path / "h.db") as db:
+        assert [r[0] for r in db.execute("SELECT message_id FROM decision")] == ["new"]
+    code, _, err = run(capsys, "prune", "--older-than", "0", "--db", url)
+    assert code == 2 and "at least 1 day" in err
+
+
+def test_db_upgrade_creates_then_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, "schema version (none) -> 1\n")
+    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, "schema version 1: up to date\n")
+    Store(url, create=False).close()  # the store accepts what upgrade made
+
+
+def test_db_upgrade_runs_the_migration_chain(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    schema.upgrade(url)
+    steps: list[str] = []
+
+    def one_to_two(conn: object) -> None:
+        steps.append("1->2")
+        conn.execute(text("ALTER TABLE decision ADD COLUMN note TEXT"))  # type: ignore[attr-defined]
+
+    def two_to_three(conn: object) -> None:
+        steps.append("2->3")
+
+    chain = {"1": ("2", one_to_two), "2": ("3", two_to_three)}
+    assert schema.upgrade(url, migrations=chain, target="3") == ("1", "3")
+    assert steps == ["1->2", "2->3"]
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == "3"
+        conn.execute(text("SELECT note FROM decision"))
+    engine.dispose()
+    # This vecguard expects version 1: a newer database is refused, by the store and by upgrade.
+    with pytest.raises(StoreError, match="schema version 3"):
+        Store(url)
+    with pytest.raises(StoreError, match="knows no upgrade from it to 1"):
+        schema.upgrade(url)
+
+
+def test_db_upgrade_rolls_back_a_failing_step(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    schema.upgrade(url)
+
+    def broken(conn: object) -> None:
+        conn.execute(text("ALTER TABLE nosuchtable ADD COLUMN x TEXT"))  # type: ignore[attr-defined]
+
+    with pytest.raises(StoreError, match="cannot upgrade"):
+        schema.upgrade(url, migrations={"1": ("2", broken)}, target="2")
+    Store(url, create=False).close()  # still version 1
+
+
+def test_concurrent_schema_creation_on_postgres(postgres_url: str) -> None:
+    """Two gateways starting at once on an empty database: the advisory lock makes one create, one wait."""
+    import concurrent.futures
+
+    import psycopg
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "vecguard_race"')
+        conn.execute('CREATE DATABASE "vecguard_race"')
+    url = postgres_url.rsplit("/", 1)[0] + "/vecguard_race"
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: Store(url), range(4)))
+    for store in stores:
+        store.close()
+    assert schema.upgrade(url) == ("1", "1")
+
+
+def test_shipped_example_settings_are_valid(tmp_path: Path) -> None:
+    from vecguard.settings import load_settings
+
+    shipped = Path(__file__).resolve().parent.parent / "systemd" / "vecguard.toml"
+    text_ = shipped.read_text().replace('"/etc/vecguard/policies"', f'"{POLICY_DIR}"')
+    conf = tmp_path / "vecguard.toml"
+    conf.write_text(text_)
+    s = load_settings(str(conf), environ={})
+    assert (s.socket, s.fail_mode, s.submission_daemon_names) == ("unix:/run/vecguard/milter.sock", "accept",
+                                                                  ("ORIGINATING",))
+
+
+def test_systemd_units_run_unprivileged_and_check_first() -> None:
+    unit = (Path(__file__).resolve().parent.parent / "systemd" / "vecguard-milter.service").read_text()
+    for line in ("User=vecguard", "RuntimeDirectory=vecguard", "StateDirectory=vecguard", "NoNewPrivileges=yes",
+                 "ProtectSystem=strict", "PrivateTmp=yes", "ExecStartPre=/opt/vecguard/bin/vecguard check"):
+        assert line in unit.splitlines(), line
+    timer = (Path(__file__).resolve().parent.parent / "systemd" / "vecguard-prune.timer").read_text()
+    assert "OnCalendar=daily" in timer

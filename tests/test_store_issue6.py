@@ -1,0 +1,98 @@
+"""Store reads added for issue 6, on SQLite and PostgreSQL: local users an inbound sender may impersonate,
+authentication results learned per sender, and the lookalike lookup of a candidate whose own organisation
+is known."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from vecguard import baseline as b
+from vecguard.features import AuthResults
+from vecguard.history import models
+from vecguard.history.store import Store
+from vecguard.learn import Lesson, lesson
+
+from .test_store import T0, features, keys
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'history.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        reset = Store(url, keys=keys)
+        with reset.session() as s:
+            for table in reversed(models.metadata.sorted_tables):
+                if table.name != "meta":
+                    s.connection.execute(table.delete())
+        reset.close()
+    st = Store(url)  # the real lookalike keys
+    yield st
+    st.close()
+
+
+def _our_users(store: Store) -> None:
+    with store.session() as s:
+        s.learn(lesson(features("lena.fischer@ours.example", "Lena Fischer", to=("sam@vendor.example",)), "pass"))
+        s.learn(lesson(features("info@ours.example", "Info Desk", to=("sam@vendor.example",),
+                                message_id="m9@ours.example"), "pass"))
+
+
+def test_local_users_by_display_name_and_local_part(store: Store) -> None:
+    _our_users(store)
+    with store.session() as s:
+        by_name = s.baseline(features("lena.f@gmail.example", "LENA  FISCHER", message_id="x1@gmail.example"))
+        by_address = s.baseline(features("lena.fischer@gmail.example", "L.", message_id="x2@gmail.example"))
+        role = s.baseline(features("info@gmail.example", "Info Desk", message_id="x3@gmail.example"))
+        stranger = s.baseline(features("someone@vendor.example", "Sam Reed", message_id="x4@vendor.example"))
+        ours = s.baseline(features("lena.fischer@ours.example", "Lena Fischer", to=("sam@vendor.example",),
+                                   message_id="x5@ours.example"))
+    assert by_name.local_names == {"lena fischer"} and by_name.local_addresses == frozenset()
+    assert by_address.local_addresses == {"lena.fischer@ours.example"}
+    # a one-word local part (info@) never matches by address; "Info Desk" is two words and matches by name
+    assert role.local_addresses == frozenset() and role.local_names == {"info desk"}
+    assert stranger.local_names == frozenset() and stranger.local_addresses == frozenset()
+    assert ours.local_names == frozenset() and ours.local_addresses == frozenset()
+
+
+def test_auth_results_are_facts_of_the_sender_and_org(store: Store) -> None:
+    auth = AuthResults("pass", "pass", "pass", ("vendor.example",), "reject", "mx.ours.example")
+    with store.session() as s:
+        for day in range(3):
+            f = features(message_id=f"a{day}@vendor.example", date=T0 + timedelta(days=day))
+            s.learn(lesson(replace(f, auth=auth), "pass"))
+        unsure = AuthResults("temperror", "temperror", "temperror")
+        s.learn(lesson(replace(features(message_id="t@vendor.example"), auth=unsure), "pass"))
+        base = s.baseline(features(message_id="b@vendor.example"))
+    for kind in (b.AUTH_SPF, b.AUTH_DKIM, b.AUTH_DMARC):
+        assert dict(base.sender.values(kind)) == {"pass": 3}, kind  # temperror is our DNS: not learned
+        assert dict(base.org.values(kind)) == {"pass": 3}, kind
+    assert dict(base.sender.values(b.DKIM)) == {"vendor.example": 3}
+
+
+def test_a_known_candidate_brings_only_itself(store: Store) -> None:
+    with store.session() as s:
+        s.learn(Lesson(None, known_domains=("google.com", "google.de", "google.fr", "gogle.com")))
+        s.commit()
+        similar = s._similar(["docs.google.com", "googel.com"])
+    assert [k.domain for k in similar["docs.google.com"]] == ["google.com"]
+    assert {k.domain for k in similar["googel.com"]} >= {"google.com", "google.de", "google.fr"}
+
+
+def test_local_user_names_follow_address_conventions(store: Store) -> None:
+    with store.session() as s:
+        for n, (addr, name) in enumerate([("jurgen.muller@ours.example", "Jürgen Müller"),
+                                          ("kwong@ours.example", "Kim Wong"),
+                                          ("x7q2@ours.example", "Pat Doe")]):
+            s.learn(lesson(features(addr, name, to=("sam@vendor.example",), message_id=f"o{n}@ours.example"), "pass"))
+        found = {who: s.baseline(features("x@gmail.example", who, message_id=f"q{who}@gmail.example")).local_names
+                 for who in ("Jürgen Müller", "kim wong", "Pat Doe")}
+    assert found == {"Jürgen Müller": {"jürgen müller"}, "kim wong": {"kim wong"},
+                     # an address that follows no convention is not found: the price of an indexed lookup
+                     "Pat Doe": frozenset()}

@@ -1,0 +1,204 @@
+"""Daemon settings: ``/etc/vecguard/vecguard.toml``, overridden by the environment, overridden by flags.
+
+Validated once, at start-up (and by ``vecguard check``): a bad value is a :class:`ConfigError` naming the
+file and the key, so the daemon refuses to start instead of running half-configured. The per-message path
+never reads configuration.
+
+    # /etc/vecguard/vecguard.toml
+    socket = "unix:/run/vecguard/milter.sock"        # or "inet:11332@127.0.0.1" (slower: see POSTFIX.md)
+    db_url = "sqlite:////var/lib/vecguard/history.db" # or postgresql+psycopg://vecguard@db/vecguard
+    policy_dir = "/etc/vecguard/policies"
+    local_domains = ["example-corp.com"]
+    submission_daemon_names = ["ORIGINATING"]        # Postfix {daemon_name} of the submission listener
+    max_message_bytes = 10000000                     # larger: headers only (BODY_NOT_SCANNED)
+    time_budget_ms = 3000                            # all end-of-message work, database included
+    fail_mode = "accept"                             # or "tempfail"
+    subject_prefix = ""                              # e.g. "[VEC?] " on tagged mail
+    pass_header = "score"                            # or "none": what passed mail carries
+
+Environment: ``VECGUARD_CONFIG`` (the file), ``VECGUARD_SOCKET``, ``VECGUARD_DB``, ``VECGUARD_POLICY``,
+``VECGUARD_LOCAL_DOMAINS`` (comma-separated). Flags win over both.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Final
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG: Final = "/etc/vecguard/vecguard.toml"
+DEFAULT_SOCKET: Final = "unix:/run/vecguard/milter.sock"
+FAIL_MODES: Final = ("accept", "tempfail")
+PASS_HEADERS: Final = ("score", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the milter daemon needs besides the policy. ``db_url`` None: the store's default."""
+
+    socket: str = DEFAULT_SOCKET
+    db_url: str | None = None
+    policy_dir: str | None = None
+    local_domains: tuple[str, ...] = ()
+    submission_daemon_names: tuple[str, ...] = ()
+    max_message_bytes: int = 10_000_000
+    time_budget_ms: int = 3000
+    fail_mode: str = "accept"
+    subject_prefix: str = ""
+    pass_header: str = "score"
+    source: str | None = None  # the file the settings came from, for messages
+
+
+_KEYS: Final = ("socket", "db_url", "policy_dir", "local_domains", "submission_daemon_names",
+                "max_message_bytes", "time_budget_ms", "fail_mode", "subject_prefix", "pass_header")
+
+
+def load_settings(
+    path: str | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the settings file, apply the environment and then ``overrides`` (flags; None values skipped).
+
+    ``path`` None means ``$VECGUARD_CONFIG`` or /etc/vecguard/vecguard.toml, and a missing default file is
+    not an error (everything has a default or a flag); a file named explicitly must exist.
+    """
+    env = os.environ if environ is None else environ
+    explicit = path or env.get("VECGUARD_CONFIG")
+    file = explicit or DEFAULT_CONFIG
+    values: dict[str, Any] = {}
+    source: str | None = None
+    if explicit or Path(file).exists():
+        values = _read(file)
+        source = file
+    for key, var in (("socket", "VECGUARD_SOCKET"), ("db_url", "VECGUARD_DB"), ("policy_dir", "VECGUARD_POLICY")):
+        if env.get(var):
+            values[key] = env[var]
+    if env.get("VECGUARD_LOCAL_DOMAINS"):
+        values["local_domains"] = [d for d in env["VECGUARD_LOCAL_DOMAINS"].split(",") if d.strip()]
+    for key, value in (overrides or {}).items():
+        if value is not None and value != []:
+            values[key] = value
+    return validate(values, source)
+
+
+def _read(file: str) -> dict[str, Any]:
+    try:
+        with open(file, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=file) from None
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown setting (known: {', '.join(_KEYS)})", file=file, key=unknown[0])
+    return data
+
+
+def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
+    """Check types and ranges of raw values; ConfigError names ``source`` and the key."""
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(message, file=source, key=key)
+
+    def text(key: str) -> str | None:
+        value = values.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, "must be a non-empty string")
+        return value.strip()
+
+    def names(key: str) -> tuple[str, ...]:
+        value = values.get(key, [])
+        if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "must be a list of strings")
+        return tuple(v.strip() for v in value if v.strip())
+
+    def integer(key: str, low: int, high: int) -> int | None:
+        value = values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise fail(key, f"must be an integer from {low} to {high}")
+        return value
+
+    def choice(key: str, allowed: Sequence[str]) -> str | None:
+        value = text(key)
+        if value is not None and value not in allowed:
+            raise fail(key, f"must be one of: {', '.join(allowed)}")
+        return value
+
+    settings = Settings(source=source)
+    socket = text("socket")
+    if socket is not None:
+        _check_socket(socket, fail)
+        settings = replace(settings, socket=socket)
+    db_url = text("db_url")
+    if db_url is not None:
+        _check_db_url(db_url, fail)
+        settings = replace(settings, db_url=db_url)
+    policy_dir = text("policy_dir")
+    if policy_dir is not None:
+        if not Path(policy_dir).exists():
+            raise fail("policy_dir", f"{policy_dir}: no such file or directory")
+        settings = replace(settings, policy_dir=policy_dir)
+    domains = tuple(d.lower().rstrip(".") for d in names("local_domains"))
+    for d in domains:
+        if "." not in d or "@" in d or " " in d:
+            raise fail("local_domains", f"{d!r} is not a domain name")
+    settings = replace(settings, local_domains=domains, submission_daemon_names=names("submission_daemon_names"))
+    size = integer("max_message_bytes", 1024, 1_000_000_000)
+    budget = integer("time_budget_ms", 10, 600_000)
+    fail_mode = choice("fail_mode", FAIL_MODES)
+    pass_header = choice("pass_header", PASS_HEADERS)
+    prefix = values.get("subject_prefix", "")
+    if not isinstance(prefix, str) or "\n" in prefix or "\r" in prefix:
+        raise fail("subject_prefix", "must be a string on one line")
+    return replace(
+        settings,
+        max_message_bytes=size if size is not None else settings.max_message_bytes,
+        time_budget_ms=budget if budget is not None else settings.time_budget_ms,
+        fail_mode=fail_mode or settings.fail_mode,
+        pass_header=pass_header or settings.pass_header,
+        subject_prefix=prefix,
+    )
+
+
+def _check_socket(spec: str, fail: Any) -> None:
+    """libmilter's forms: ``unix:/path`` (or ``local:``), ``inet:PORT@HOST``, ``inet6:PORT@HOST``."""
+    kind, _, rest = spec.partition(":")
+    if kind in ("unix", "local"):
+        if not rest.startswith("/"):
+            raise fail("socket", f"{spec!r}: a unix socket needs an absolute path (unix:/run/vecguard/milter.sock)")
+        return
+    if kind in ("inet", "inet6"):
+        port, _, _host = rest.partition("@")
+        if port.isdigit() and 0 < int(port) < 65536:
+            return
+    raise fail("socket", f"{spec!r}: use unix:/PATH or inet:PORT@HOST")
+
+
+def _check_db_url(url: str, fail: Any) -> None:
+    """The URL's form and backend, without connecting (the database may be down at boot: that is the
+    fail mode's business, not a configuration error)."""
+    if "://" not in url:
+        return  # a SQLite file path
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from .history.store import SUPPORTED
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise fail("db_url", "not a database URL") from None
+    if backend not in SUPPORTED:
+        raise fail("db_url", f"unsupported database {backend!r} (use sqlite:///PATH or postgresql+psycopg://...)")
