@@ -98,12 +98,13 @@ def own_tenant(host: str, org_name: str) -> bool:
 
 
 @functools.cache
-def payment_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(phrases, exclusions) from ``payment_change.txt``: each one compiled alternation."""
+def payment_change_patterns() -> tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]]:
+    """(prefilter words, phrases, exclusions) from ``payment_change.txt``."""
     lines = read_lines("payment_change.txt")
-    phrases = [p for p in lines if not p.startswith("!")]
+    words = tuple(p[1:].lower() for p in lines if p.startswith("?"))
+    phrases = [p for p in lines if not p.startswith(("!", "?"))]
     exclusions = [p[1:] for p in lines if p.startswith("!")] or ["(?!x)x"]
-    return (re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE),
+    return (words, re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE),
             re.compile("|".join(f"(?:{p})" for p in exclusions), re.IGNORECASE))
 
 

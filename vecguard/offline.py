@@ -56,16 +56,14 @@ def detect_kind(path: Path) -> str:
     return "mbox" if head == b"From " else "eml"
 
 
-def _refs(path: Path) -> Iterator[tuple[Ref, bytes]]:
+def _refs(path: Path, boxes: dict[Path, mailbox.mbox]) -> Iterator[tuple[Ref, bytes]]:
     kind = detect_kind(path)
     try:
         if kind == "mbox":
-            box = mailbox.mbox(path, create=False)
-            try:
-                for key in box.iterkeys():
-                    yield Ref("mbox", path, str(key)), box.get_bytes(key)
-            finally:
-                box.close()
+            # kept open in ``boxes`` for the second pass: building an mbox's table of contents reads it all
+            box = boxes.get(path) or boxes.setdefault(path, mailbox.mbox(path, create=False))
+            for key in box.iterkeys():
+                yield Ref("mbox", path, str(key)), box.get_bytes(key)
         elif kind == "maildir":
             md = mailbox.Maildir(path, factory=None, create=False)
             for key in sorted(md.iterkeys()):
@@ -104,18 +102,27 @@ def _read(ref: Ref, boxes: dict[Path, mailbox.mbox]) -> bytes:
 def in_date_order(paths: Iterable[Path]) -> tuple[int, Iterator[Envelope]]:
     """(count, envelopes sorted by Date). The index pass keeps only dates and positions, not messages."""
     index: list[tuple[datetime, int, Ref]] = []
-    last = _EPOCH
-    for ref, raw in (item for path in paths for item in _refs(path)):
-        date = header_date(raw)
-        if date is not None:
-            last = date
-        index.append((date or last, len(index), ref))
-    index.sort(key=lambda item: (item[0], item[1]))
-    return len(index), _envelopes(index)
-
-
-def _envelopes(index: list[tuple[datetime, int, Ref]]) -> Iterator[Envelope]:
     boxes: dict[Path, mailbox.mbox] = {}
+    last = _EPOCH
+    try:
+        for ref, raw in (item for path in paths for item in _refs(path, boxes)):
+            date = header_date(raw)
+            if date is not None:
+                last = date
+            index.append((date or last, len(index), ref))
+    except BaseException:
+        _close(boxes)
+        raise
+    index.sort(key=lambda item: (item[0], item[1]))
+    return len(index), _envelopes(index, boxes)
+
+
+def _close(boxes: dict[Path, mailbox.mbox]) -> None:
+    for box in boxes.values():
+        box.close()
+
+
+def _envelopes(index: list[tuple[datetime, int, Ref]], boxes: dict[Path, mailbox.mbox]) -> Iterator[Envelope]:
     try:
         for _, _, ref in index:
             try:
@@ -126,5 +133,4 @@ def _envelopes(index: list[tuple[datetime, int, Ref]]) -> Iterator[Envelope]:
                 str(ref.path) if ref.kind == "eml" else f"{ref.path}/{ref.key}")
             yield Envelope(raw=raw, source=source)
     finally:
-        for box in boxes.values():
-            box.close()
+        _close(boxes)
