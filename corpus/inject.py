@@ -46,6 +46,9 @@ from email.utils import format_datetime, getaddresses, parseaddr, parsedate_to_d
 from pathlib import Path
 from typing import Any
 
+from vecguard.domains import domain_name_part, public_suffix, registered_domain
+from vecguard.lists import free_email
+
 ROOT = Path(__file__).resolve().parent.parent
 FROM_LINE = b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n"
 ENRON_LOCAL = ("enron.com",)
@@ -159,8 +162,9 @@ def base_subject(subject: str) -> str:
 
 
 def lookalike(dom: str, rng: random.Random) -> tuple[str, str]:
-    """A near-identical registered domain and how it was made."""
-    label, _, tld = dom.partition(".")
+    """A near-identical registered domain (of the registered domain of ``dom``) and how it was made."""
+    dom = registered_domain(dom)
+    label, tld = domain_name_part(dom), public_suffix(dom) or dom.partition(".")[2]
     moves = []
     if "o" in label:
         moves.append(("o0", label.replace("o", "0", 1) + "." + tld))
@@ -287,8 +291,12 @@ class Injector:
         """(raw, message_id, campaign, variant, thread) for this owner."""
         if len(self.msgs) < 40 or not self.partners:
             return
+        for partner in self.partners[:self.max_partners * 3]:  # real "RE:" parents are scarcer
+            made = self.thread_hijack(_rng(self.seed, self.user, partner, "thread_hijack"), partner)
+            if made is not None:
+                yield made
         for i, partner in enumerate(self.partners[:self.max_partners]):
-            for campaign in ("compromised_link", "compromised_payment", "lookalike_domain", "thread_hijack"):
+            for campaign in ("compromised_link", "compromised_payment", "lookalike_domain"):
                 rng = _rng(self.seed, self.user, partner, campaign)
                 made = getattr(self, campaign)(rng, partner)
                 if made is not None:
@@ -333,7 +341,9 @@ class Injector:
                       delivered_to=self.owner)
         return raw, mid, "compromised_payment", f"reply_to:{reply_kind}", None
 
-    def lookalike_domain(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None]:
+    def lookalike_domain(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None] | None:
+        if free_email().match(domain(partner)):
+            return None  # a lookalike of a mailbox provider impersonates nobody in particular
         fake, kind = lookalike(domain(partner), rng)
         addr = f"{partner.split('@')[0]}@{fake}"
         org = org_name(domain(partner))
@@ -356,13 +366,14 @@ class Injector:
         start = int(len(self.msgs) * 0.6)
         parents = [m for m in self.msgs[start:] if m.sender == partner and m.mid
                    and re.match(r"\s*(re|fw|fwd)\s*:", m.subject, re.IGNORECASE)]
-        parents = parents or [m for m in self.msgs[start:] if m.sender == partner and m.mid]
         if not parents:
             return None
         parent = rng.choice(parents)
         assert parent.date is not None
         org = org_name(domain(partner))
         sender_kind = rng.choice(("same_address", "same_address", "lookalike"))
+        if free_email().match(domain(partner)):
+            sender_kind = "same_address"
         addr = partner if sender_kind == "same_address" else f"{partner.split('@')[0]}@{lookalike(domain(partner), rng)[0]}"
         if rng.random() < 0.6:
             html, text = link_html(self.link(rng, org), rng.choice(("plain", "prominent", "hidden")), org, rng)

@@ -2,6 +2,7 @@
 
     with FakeDNS({"example.com": {"TXT": ['"v=spf1 ip4:192.0.2.0/24 -all"']}}) as (host, port): ...
     with FakeDNS(None) as (host, port): ...   # a nameserver that receives queries and never answers
+    with FakeDNS(zone, silent={"s1._domainkey.example.com"}) as (host, port): ...  # never answers those names
 
 Names absent from the zone are NXDOMAIN; a name present without the asked type is an empty NOERROR.
 Record data is in zone-file text form (TXT strings quoted, MX "10 mx.example.com.").
@@ -43,11 +44,16 @@ def answer(zone: Zone, wire: bytes) -> bytes:
     return response.to_wire()
 
 
+def _asked(wire: bytes) -> str:
+    return str(dns.message.from_wire(wire).question[0].name.to_text(omit_final_dot=True).lower())
+
+
 class _UDP(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data, sock = self.request
         zone: Zone | None = self.server.zone  # type: ignore[attr-defined]
-        if zone is not None:  # None: swallow the query, never answer
+        silent: frozenset[str] = self.server.silent  # type: ignore[attr-defined]
+        if zone is not None and _asked(data) not in silent:  # None: swallow every query, never answer
             sock.sendto(answer(zone, data), self.client_address)
 
 
@@ -64,6 +70,8 @@ class _TCP(socketserver.BaseRequestHandler):
             if not chunk:
                 return
             data += chunk
+        if _asked(data) in self.server.silent:  # type: ignore[attr-defined]
+            return
         reply = answer(zone, data)
         self.request.sendall(len(reply).to_bytes(2, "big") + reply)
 
@@ -73,8 +81,9 @@ class FakeDNS:
 
     ``queries`` counts the UDP queries received (to prove a cache saved a lookup)."""
 
-    def __init__(self, zone: Zone | None) -> None:
+    def __init__(self, zone: Zone | None, silent: frozenset[str] | set[str] = frozenset()) -> None:
         self.zone = zone
+        self.silent = frozenset(n.lower().rstrip(".") for n in silent)
         self.queries = 0
         self._servers: list[socketserver.BaseServer] = []
 
@@ -95,6 +104,7 @@ class FakeDNS:
         tcp.server_activate()
         for server in (udp, tcp):
             server.zone = self.zone  # type: ignore[attr-defined]
+            server.silent = self.silent  # type: ignore[attr-defined]
             server.daemon_threads = True  # type: ignore[attr-defined]
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             self._servers.append(server)

@@ -230,3 +230,22 @@ def test_cli_rejects_bad_auth_options(tmp_path: Path, argv: list[str], capsys: p
     assert main(["scan", str(eml), "--local-domain", "acme-parts.com", "--db", f"sqlite:///{tmp_path / 'h.db'}",
                  "-q", *argv]) == 2
     assert capsys.readouterr().err.startswith("vecguard: ")
+
+
+@pytest.mark.parametrize("sender", ["sam@a..example", "sam@" + "x" * 70 + ".example", "sam@exämple.com",
+                                    "sam@[192.0.2.1]"])
+def test_names_dns_cannot_ask_about_never_raise(sender: str, key: tuple[bytes, str]) -> None:
+    raw = raw_message(sender=sender, return_path=sender)
+    with FakeDNS(zone(key[1])) as (host, port):
+        result = verify(Verifier(AuthSettings(((host, port),))), raw)
+    assert result.dmarc in ("none", None) and result.dkim == "none" and result.spf in ("none", "permerror")
+
+
+def test_dmarc_is_not_a_fail_when_a_check_ran_out_of_time(key: tuple[bytes, str]) -> None:
+    """The DKIM key's lookup never gets an answer: DKIM is temperror, SPF is not aligned (an ESP's bounce
+    address), and DMARC must be temperror rather than call the message a spoof."""
+    with FakeDNS(zone(key[1]), silent={"s1._domainkey.vendor.example"}) as (host, port):
+        verifier = Verifier(AuthSettings(((host, port),), budget_seconds=2.0, query_timeout_seconds=0.5))
+        result = verify(verifier, sign(raw_message(return_path="bounce@esp.example"), key[0]))
+    assert (result.dkim, result.spf, result.dmarc, result.dmarc_policy) == ("temperror", "softfail", "temperror",
+                                                                            "reject")

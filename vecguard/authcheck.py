@@ -115,6 +115,10 @@ class _BudgetResolver(dns.resolver.Resolver):
         except dns.resolver.NoNameservers:
             self.timed_out = True  # SERVFAIL from every server: as temporary as a timeout
             raise _OutOfTime() from None  # type: ignore[no-untyped-call]
+        except dns.exception.Timeout:
+            raise
+        except (dns.exception.DNSException, ValueError, UnicodeError):
+            return []  # not a name DNS can be asked about (empty or overlong label): nothing is published there
         return [b"".join(r.strings) for r in answer]
 
 
@@ -136,6 +140,8 @@ class _SPFQuery(spf.query):  # type: ignore[misc]  # pyspf ships no type informa
             result: list[Any] = []
         except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
             raise spf.TempError(f"DNS {exc}") from None
+        except (dns.exception.DNSException, ValueError, UnicodeError):
+            result = []  # a name DNS cannot ask about: treated as absent (a void lookup)
         else:
             if qtype in ("A", "AAAA"):
                 result = [r.address for r in answer]
@@ -175,6 +181,8 @@ class Verifier:
         spf_result, spf_domain = self._spf(resolver, envelope_from, client_ip or f.hop.ip, helo or f.hop.helo)
         from_domain = f.from_header.domain if f.from_header else ""
         dmarc, policy = self._dmarc(resolver, from_domain, spf_result, spf_domain, passing)
+        if dmarc == "fail" and "temperror" in (spf_result, dkim_result):
+            dmarc = "temperror"  # the check that did not finish might have passed aligned (RFC 7489 §6.6.2)
         return AuthResults(spf_result, dkim_result, dmarc, passing, policy, SOURCE)
 
     # ------------------------------------------------------------------------------------------ DKIM

@@ -189,6 +189,7 @@ class Assessment:
                        f"(n={h.get('real', 0):g}), inserted median {h.get('inserted_median', 0):g} "
                        f"(n={h.get('inserted', 0):g})")
         if self.signals:
+            out.append("signals (hit rates over inbound mail; mean = mean contribution when fired):")
             out.append(f"{'signal':<28} {'attack hit':>10} {'mean':>6} {'legit hit':>10} {'mean':>6}")
             for s in self.signals:
                 out.append(f"{s.name:<28} {s.attack_rate:>10.1%} {s.attack_mean:>6.1f} {s.legit_rate:>10.2%} "
@@ -224,7 +225,9 @@ def assess(records: Iterable[Mapping[str, Any]], labels: Iterable[Mapping[str, A
         for _, rec in rows:
             for s in rec.get("signals", []):
                 hits.setdefault(str(s["name"]), {"legit": [], "attack": []})[kind].append(float(s["score"]))
-    n_attack, n_legit = len(pairs["attack"]), len(pairs["legit"])
+    # rates over the mail that was scored: our own outbound and internal mail never carries a signal
+    n_attack, n_legit = (sum(1 for _, r in pairs[k] if r.get("direction", "inbound") == "inbound")
+                         for k in ("attack", "legit"))
     signals = tuple(sorted(
         (SignalRate(name, len(h["attack"]), len(h["legit"]),
                     len(h["attack"]) / n_attack if n_attack else 0.0, len(h["legit"]) / n_legit if n_legit else 0.0,

@@ -6,6 +6,7 @@ stay empty (``None`` / ``()``); detectors decide what absence means.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import ipaddress
 import re
@@ -169,10 +170,8 @@ def parse_addresses(values: Iterable[str]) -> tuple[Address, ...]:
         if simple is not None:
             pairs.extend(simple)
             continue
-        try:
+        with contextlib.suppress(Exception):  # getaddresses has raised on pathological input in past releases
             pairs.extend(email.utils.getaddresses([value]))
-        except Exception:  # noqa: BLE001  getaddresses has raised on pathological input in past releases
-            continue
     for name, addr in pairs:
         addr = addr.strip().strip("<>").lower()
         if "@" not in addr:
