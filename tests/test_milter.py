@@ -245,3 +245,32 @@ def test_runtime_caps_the_policy_size_limit() -> None:
         assert runtime.max_bytes == runtime.policy.max_message_bytes == 4096
     finally:
         runtime.close()
+
+
+def test_authserv_ids_setting_decides_which_results_count(db: str) -> None:
+    """An upstream filter's failing Authentication-Results counts only once its authserv-id is
+    configured; by default only our own MX (a host in a local domain, whose header says pass) counts."""
+    upstream = (b"Authentication-Results: filter.scanning-service.net; spf=fail smtp.mailfrom=harborlogistics.co.uk;"
+                b" dkim=fail header.d=harborlogistics.co.uk; dmarc=fail\n")
+    raw = upstream + eml("vendor_normal.eml")
+    signals: dict[tuple[str, ...], set[str]] = {}
+    for ids in ((), ("filter.scanning-service.net",)):
+        path = db.removeprefix("sqlite:///")
+        copy = f"{path}.{len(ids)}"
+        Path(copy).write_bytes(Path(path).read_bytes())
+        with milter(Settings(db_url=f"sqlite:///{copy}", local_domains=(LOCAL,), authserv_ids=ids)) as runtime:
+            feed(raw)
+            with runtime.store().session() as session:
+                decision = next(d for d in session.decisions() if d["message_id"] == "normal-1@harborlogistics.co.uk")
+        signals[ids] = {s["name"] for s in decision["signals"]}  # type: ignore[union-attr]
+    assert "AUTH_FAIL_FOR_USUALLY_PASSING" not in signals[()]
+    assert "AUTH_FAIL_FOR_USUALLY_PASSING" in signals[("filter.scanning-service.net",)]
+
+
+def test_authserv_ids_in_settings_file(tmp_path: Path) -> None:
+    conf = tmp_path / "vecguard.toml"
+    conf.write_text('authserv_ids = ["GW1.example-corp.com", "gw2.example-corp.com"]\n')
+    assert load_settings(str(conf), environ={}).authserv_ids == ("gw1.example-corp.com", "gw2.example-corp.com")
+    conf.write_text('authserv_ids = "gw1.example-corp.com"\n')
+    with pytest.raises(ConfigError, match="authserv_ids"):
+        load_settings(str(conf), environ={})

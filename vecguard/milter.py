@@ -94,6 +94,7 @@ class Runtime:
         self.policy = replace(policy, max_message_bytes=cap)
         self.max_bytes = cap
         self.engine = Engine(self.policy, Context(local_domains=frozenset(settings.local_domains),
+                                                  authserv_ids=frozenset(settings.authserv_ids),
                                                   max_links=policy.max_links))
         self.budget = settings.time_budget_ms / 1000.0
         self._store_factory = store_factory or (lambda url: Store(url))

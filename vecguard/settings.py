@@ -46,6 +46,7 @@ class Settings:
     policy_dir: str | None = None
     local_domains: tuple[str, ...] = ()
     submission_daemon_names: tuple[str, ...] = ()
+    authserv_ids: tuple[str, ...] = ()  # trusted Authentication-Results writers; empty: hosts in local domains
     max_message_bytes: int = 10_000_000
     time_budget_ms: int = 3000
     fail_mode: str = "accept"
@@ -54,7 +55,7 @@ class Settings:
     source: str | None = None  # the file the settings came from, for messages
 
 
-_KEYS: Final = ("socket", "db_url", "policy_dir", "local_domains", "submission_daemon_names",
+_KEYS: Final = ("socket", "db_url", "policy_dir", "local_domains", "submission_daemon_names", "authserv_ids",
                 "max_message_bytes", "time_budget_ms", "fail_mode", "subject_prefix", "pass_header")
 
 
@@ -154,7 +155,8 @@ def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
     for d in domains:
         if "." not in d or "@" in d or " " in d:
             raise fail("local_domains", f"{d!r} is not a domain name")
-    settings = replace(settings, local_domains=domains, submission_daemon_names=names("submission_daemon_names"))
+    settings = replace(settings, local_domains=domains, submission_daemon_names=names("submission_daemon_names"),
+                       authserv_ids=tuple(i.lower() for i in names("authserv_ids")))
     size = integer("max_message_bytes", 1024, 1_000_000_000)
     budget = integer("time_budget_ms", 10, 600_000)
     fail_mode = choice("fail_mode", FAIL_MODES)
