@@ -116,3 +116,14 @@ def test_mailing_list_author_is_the_correspondent() -> None:
     assert f.sender is not None and f.sender.address == "sam.reed@harborlogistics.co.uk"
     assert f.via_list == "freight-l@lists.example.org"
     assert f.bulk
+
+
+def test_recipient_under_an_alias_domain_is_not_undisclosed() -> None:
+    raw = message(to="Lena <lena.fischer@acme-parts.com>", delivered_to="lena.fischer@mail.acme-parts.net")
+    f = features_of(raw, local=(LOCAL, "mail.acme-parts.net"))
+    assert f.undisclosed_count == 0
+    other = features_of(message(to="Lena <lena.fischer@acme-parts.com>", delivered_to="kim@mail.acme-parts.net"),
+                        local=(LOCAL, "mail.acme-parts.net"))
+    assert other.undisclosed_count == 1  # a different mailbox really was Bcc'd
+    foreign = features_of(raw, local=(LOCAL,))
+    assert foreign.undisclosed_count == 1  # the alias domain must be one of ours

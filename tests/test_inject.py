@@ -75,7 +75,9 @@ def test_build_real_mailboxes(tmp_path: Path) -> None:
         assert c["thread_hijack"] >= 10 and c["phishing_pot"] >= 50, (name, c)
         labels = [json.loads(line) for line in (tmp_path / f"{name}.labels.jsonl").read_text().splitlines()]
         assert sum(1 for lb in labels if lb["label"] == "attack") == sum(v for k, v in c.items() if k != "legit")
-        assert b"campaign" not in (tmp_path / f"{name}.mbox").read_bytes()[:200_000]  # labels never inside
+        data = (tmp_path / f"{name}.mbox").read_bytes()
+        assert not any(c.encode() in data for c in ("compromised_", "thread_hijack", "new_sender_bcc",
+                                                      "lookalike_domain"))  # labels never inside a message
     def owners(name: str) -> set[str]:
         return {json.loads(line)["user"] for line in (tmp_path / f"{name}.labels.jsonl").read_text().splitlines()}
 

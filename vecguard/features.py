@@ -344,6 +344,17 @@ def parse_date(value: str | None) -> datetime | None:
         return None
 
 
+def _disclosed(rcpt: str, shown: set[str], ctx: Context) -> bool:
+    """An envelope recipient named on To/Cc, directly or under another of our domains: mail to
+    yyyy@example-corp.com delivered as yyyy@mail.example-corp.net (an alias domain) was not Bcc'd."""
+    if rcpt in shown:
+        return True
+    local, _, domain = rcpt.rpartition("@")
+    if not ctx.is_local(domain):
+        return False
+    return any(a.rpartition("@")[0] == local and ctx.is_local(a.rpartition("@")[2]) for a in shown)
+
+
 def _author(message: Message, from_header: Address | None, reply_to: tuple[Address, ...]) -> tuple[Address | None, str | None]:
     """The correspondent is the author, not a list that rewrote From for DMARC ("Name via List")."""
     if from_header is None:
@@ -375,9 +386,11 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
         envelope_headers = message.get_all("x-original-to") or message.get_all("delivered-to")
         rcpts = tuple(dict.fromkeys(a.address for a in parse_addresses(envelope_headers)))
     shown = {a.address for a in to + cc}
-    undisclosed = sum(1 for r in rcpts if r not in shown)
-    if not rcpts and not shown and ("undisclosed" in (message.get("to") or "").lower() or not message.get("to")):
-        undisclosed = 1  # offline with no envelope: at least the mailbox owner was a hidden recipient
+    undisclosed = sum(1 for r in rcpts if not _disclosed(r, shown, ctx))
+    if not rcpts and not shown and message.get("to") is not None:
+        # offline with no envelope and a To naming nobody ("undisclosed-recipients:;"): at least the
+        # mailbox owner was a hidden recipient. A message with no To header at all says nothing.
+        undisclosed = 1
     all_rcpts = list(rcpts) + [a for a in shown if a not in rcpts]
     local_rcpts = tuple(r for r in all_rcpts if ctx.is_local(r.rsplit("@", 1)[-1]))
     direction = "inbound"

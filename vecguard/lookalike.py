@@ -571,7 +571,8 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
         return near
     if seen_d.sub and (_embedded(seen_d.sub, known_d.org) or _joined_labels(seen_d) == known_d.skeleton):
         return Resemblance(seen_d.host, known_d.org, "subdomain", 0)
-    if len(known_d.skeleton) >= 5 and _is_combo(seen_d.name, known_d.name, known_d.suffix):
+    if (len(known_d.skeleton) >= COMBO_MIN_NAME and known_d.skeleton not in _generic_names()
+            and _is_combo(seen_d.name, known_d.name, known_d.suffix)):
         return Resemblance(seen_d.host, known_d.org, "combo", len(seen_d.skeleton) - len(known_d.skeleton))
     return None
 
@@ -589,18 +590,27 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
     else:
         return False
     words = _combo_words()
+    glued = not rest.startswith(".") and not rest.endswith(".")
     parts = [part for part in rest.split(".") if part]
     if parts and "".join(parts) == known_suffix.replace(".", ""):
         return True
-    return bool(parts) and all(part in words for part in parts)
+    # a two-letter region glued on is usually just a word ending (birch-es, fr-linux), not harbor-uk
+    return bool(parts) and all(part in words and not (glued and part in _REGIONS) for part in parts)
 
 
 # Company designators that a combo may add to a name (harborlogistics-ltd.com), besides lure words.
+# Regions that impostors append with a hyphen: harborlogistics-uk.com (glued on, only 3+ letters count).
+_REGIONS = frozenset({"uk", "us", "eu", "de", "fr", "nl", "au", "ca", "it", "es", "se", "ie", "ch", "at", "be",
+                      "dk", "no", "fi", "pl"})
 _COMPANY_WORDS = ("ltd", "llc", "inc", "corp", "company", "group", "gmbh", "plc", "limited", "holdings",
-                  "intl", "global",
-                  # regions that impostors append: harborlogistics-uk.com, harborlogisticsusa.com
-                  "uk", "us", "usa", "eu", "de", "fr", "nl", "au", "ca", "it", "es", "se", "ie", "ch", "at",
-                  "be", "dk", "no", "fi", "pl", "europe", "emea")
+                  "intl", "global", "usa", "europe", "emea", *sorted(_REGIONS))
+COMBO_MIN_NAME = 6  # a known name shorter than this (linux, apple) is too common a part of other names
+
+
+@functools.cache
+def _generic_names() -> frozenset[str]:
+    """Skeletons of generic words (online.com, services.net): another name containing one is no combo."""
+    return frozenset(skeleton(w) for w in _read_list("generic_name_words.txt"))
 
 
 @functools.cache

@@ -54,21 +54,23 @@ class ThreadHijack:
     """THREAD_HIJACK: a reply into a known, real conversation that is out of character for its sender.
 
     The thread's real messages are ordinary; the inserted one carries what the other detectors found.
-    Fires on an identity anomaly (lookalike sender or Reply-To, Reply-To moved), or on anomalies from two
-    families (new kind of link, new client or network, a payment-detail change, a sender from outside the
-    thread). Strength: the identity anomaly's, else the mean of the two strongest families'.
+    Fires on a strong identity anomaly (lookalike sender or Reply-To, Reply-To moved; at least
+    ``identity_alone_strength``: a weak TLD swap such as python.net for python.org is not enough), or on
+    anomalies from two families (new kind of link, new client or network, a payment-detail change, a
+    sender from outside the thread). Strength: the identity anomaly's, else the mean of the two strongest
+    families'.
     Evidence: the thread and the anomalies.
     """
 
     names = ("THREAD_HIJACK",)
-    settings: Mapping[str, float] = {"min_anomaly_strength": 0.3}
+    settings: Mapping[str, float] = {"min_anomaly_strength": 0.3, "identity_alone_strength": 0.6}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
         if f.direction != "inbound" or not b.thread.known:
             return
         best = strongest_by_family(prior, cfg["min_anomaly_strength"])
-        if "identity" in best:
+        if "identity" in best and best["identity"].strength >= cfg["identity_alone_strength"]:
             strength = best["identity"].strength
         elif len(best) >= 2:
             strength = combined_strength(best)

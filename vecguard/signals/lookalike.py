@@ -71,7 +71,7 @@ class LookalikeDomain:
     """
 
     names = ("LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_LOCAL_DOMAIN", "LOOKALIKE_REPLY_TO", "LOOKALIKE_LINK_DOMAIN")
-    settings: Mapping[str, float] = {"established_lookalike_factor": 0.3, "tld_swap_factor": 0.8,
+    settings: Mapping[str, float] = {"established_lookalike_factor": 0.3, "tld_swap_factor": 0.5,
                                      "tld_swap_min_name_length": 6}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
