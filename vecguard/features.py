@@ -134,7 +134,6 @@ _VIA = re.compile(r"^(?P<name>.+?)\s+via\s+\S.*$", re.IGNORECASE)
 _RECEIVED_FROM = re.compile(
     r"from\s+(?P<helo>[^\s()]+)?\s*(?:\((?P<info>[^)]*)\))?", re.IGNORECASE)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?(?P<ip>[0-9a-fA-F:.]+)\]")
-_BY = re.compile(r"\bby\s+(?P<by>[^\s;()]+)", re.IGNORECASE)
 _MAILER_VERSION = re.compile(r"[\s/(]*[v]?\d[\w.\-]*[)]?", re.IGNORECASE)
 _AR_METHOD = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
 _AR_HEADER_D = re.compile(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", re.IGNORECASE)
