@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from vecguard.history import models
+from vecguard.history.store import Store
 
 from .postgres import postgres_server
 
@@ -22,3 +26,18 @@ def postgres_url() -> Iterator[str]:
             yield url
     except RuntimeError as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty history database: a new SQLite file, or the session's PostgreSQL with its rows deleted."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'history.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    reset = Store(url, keys=lambda domain: frozenset({domain}))
+    with reset.session() as s:
+        for table in reversed(models.metadata.sorted_tables):
+            if table.name != "meta":
+                s.connection.execute(table.delete())
+    reset.close()
+    return url

@@ -72,19 +72,9 @@ def features(
     )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'state' / 'history.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        reset = Store(url, keys=keys)
-        with reset.session() as s:
-            for table in reversed(models.metadata.sorted_tables):
-                if table.name != "meta":
-                    s.connection.execute(table.delete())
-        reset.close()
-    st = Store(url, keys=keys)
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    st = Store(store_url, keys=keys)
     yield st
     st.close()
 

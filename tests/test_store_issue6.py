@@ -7,32 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from vecguard import baseline as b
 from vecguard.features import AuthResults
-from vecguard.history import models
 from vecguard.history.store import Store
 from vecguard.learn import Lesson, lesson
 
-from .test_store import T0, features, keys
+from .test_store import T0, features
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'history.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        reset = Store(url, keys=keys)
-        with reset.session() as s:
-            for table in reversed(models.metadata.sorted_tables):
-                if table.name != "meta":
-                    s.connection.execute(table.delete())
-        reset.close()
-    st = Store(url)  # the real lookalike keys
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    st = Store(store_url)  # the real lookalike keys
     yield st
     st.close()
 

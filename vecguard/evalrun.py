@@ -20,13 +20,12 @@ from .errors import InputError, VecguardError
 from .evaluation import assess, normalise_id
 
 
-def read_labels(path: str) -> list[dict[str, Any]]:
-    """Labels JSONL: one object per line with at least message_id and label ("legit" or "attack")."""
+def read_jsonl(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-empty line of a JSON-lines file; InputError naming the line."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    labels = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -34,7 +33,16 @@ def read_labels(path: str) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or not row.get("message_id") or row.get("label") not in ("legit", "attack"):
+        if not isinstance(row, dict):
+            raise InputError(f"{path}:{n}: not a JSON object")
+        yield n, row
+
+
+def read_labels(path: str) -> list[dict[str, Any]]:
+    """Labels JSONL: one object per line with at least message_id and label ("legit" or "attack")."""
+    labels = []
+    for n, row in read_jsonl(path):
+        if not row.get("message_id") or row.get("label") not in ("legit", "attack"):
             raise InputError(f"{path}:{n}: a label needs message_id and label 'legit' or 'attack'")
         labels.append(row)
     if not labels:

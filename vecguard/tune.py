@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError, VecguardError
+from .evalrun import read_jsonl
 from .evaluation import Rates
 from .policy import Policy
 from .scoring import Hit, score
@@ -39,22 +39,8 @@ HOLD_LOGIT = math.log(0.9 / 0.1)  # the attack probability that maps onto the ho
 
 def read_records(paths: Iterable[str]) -> list[Row]:
     """Labelled inbound records from eval JSONL files (others carry no score to fit)."""
-    rows: list[Row] = []
-    for path in paths:
-        try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        for n, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{n}: not JSON: {exc.msg}") from None
-            if row.get("label") in ("legit", "attack") and row.get("direction") == "inbound":
-                rows.append(row)
-    return rows
+    return [row for path in paths for _, row in read_jsonl(path)
+            if row.get("label") in ("legit", "attack") and row.get("direction") == "inbound"]
 
 
 def fittable(policy: Policy) -> list[str]:
