@@ -193,6 +193,11 @@ def org_name(dom: str) -> str:
     return dom.split(".")[0].replace("-", " ").title()
 
 
+def payment_text(rng: random.Random) -> str:
+    """A bank-detail change request with made-up account and routing numbers."""
+    return rng.choice(PAYMENT).format(acct=rng.randrange(10**9, 10**10), route=rng.randrange(10**8, 10**9))
+
+
 def link_html(url: str, style: str, org: str, rng: random.Random) -> tuple[str, str]:
     """(html, text) presenting ``url`` in one of the ways DESIGN.md names."""
     if style == "prominent":
@@ -331,7 +336,7 @@ class Injector:
         reply_kind = rng.choice(("freemail", "other", "none"))
         reply_to = {"freemail": f"accounts.{dom.split('.')[0]}@{rng.choice(FREEMAIL)}",
                     "other": f"billing@{dom.split('.')[0]}-payments.com", "none": ""}[reply_kind]
-        text = rng.choice(PAYMENT).format(acct=rng.randrange(10**9, 10**10), route=rng.randrange(10**8, 10**9))
+        text = payment_text(rng)
         mid = self.mid(dom)
         raw = compose(sender=self._who(partner), to=[self.owner], subject=rng.choice(
                           ("Updated banking details", "Change of remittance account", "Invoice payment - new account",
@@ -341,19 +346,21 @@ class Injector:
                       delivered_to=self.owner)
         return raw, mid, "compromised_payment", f"reply_to:{reply_kind}", None
 
+    def payload(self, rng: random.Random, org: str, link_share: float,
+                styles: tuple[str, ...]) -> tuple[str, str, str]:
+        """(html, text, kind): a link shown in one of ``styles`` (share ``link_share``) or a payment change."""
+        if rng.random() < link_share:
+            html, text = link_html(self.link(rng, org), rng.choice(styles), org, rng)
+            return html, text, "link"
+        return "", payment_text(rng), "payment"
+
     def lookalike_domain(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None] | None:
         if free_email().match(domain(partner)):
             return None  # a lookalike of a mailbox provider impersonates nobody in particular
         fake, kind = lookalike(domain(partner), rng)
         addr = f"{partner.split('@')[0]}@{fake}"
         org = org_name(domain(partner))
-        if rng.random() < 0.5:
-            html, text = link_html(self.link(rng, org), rng.choice(("plain", "prominent", "mismatch")), org, rng)
-            payload = "link"
-        else:
-            html, text = "", rng.choice(PAYMENT).format(acct=rng.randrange(10**9, 10**10),
-                                                        route=rng.randrange(10**8, 10**9))
-            payload = "payment"
+        html, text, payload = self.payload(rng, org, 0.5, ("plain", "prominent", "mismatch"))
         mid = self.mid(fake)
         raw = compose(sender=self._who(addr).replace(partner, addr), to=[self.owner],
                       subject=rng.choice(LURES).format(org=org, num=rng.randrange(10000, 99999)),
@@ -375,13 +382,7 @@ class Injector:
         if free_email().match(domain(partner)):
             sender_kind = "same_address"
         addr = partner if sender_kind == "same_address" else f"{partner.split('@')[0]}@{lookalike(domain(partner), rng)[0]}"
-        if rng.random() < 0.6:
-            html, text = link_html(self.link(rng, org), rng.choice(("plain", "prominent", "hidden")), org, rng)
-            payload = "link"
-        else:
-            html, text = "", rng.choice(PAYMENT).format(acct=rng.randrange(10**9, 10**10),
-                                                        route=rng.randrange(10**8, 10**9))
-            payload = "payment"
+        html, text, payload = self.payload(rng, org, 0.6, ("plain", "prominent", "hidden"))
         mid = self.mid(domain(addr))
         refs = " ".join(x for x in (parent.refs.strip(), parent.mid) if x)
         name = self.names.get(partner, "")

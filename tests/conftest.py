@@ -11,6 +11,7 @@ import pytest
 from vecguard.history import models
 from vecguard.history.store import Store
 
+from .helpers import World, vendor_history
 from .postgres import postgres_server
 
 
@@ -41,3 +42,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
                 s.connection.execute(table.delete())
     reset.close()
     return url
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Four months of the Harbor Logistics history learned into a real SQLite store (tests/helpers.py).
+    Scenarios are scored against it without learning, so every test file can share it."""
+    w = World(Path(tmp_path_factory.mktemp("world")))
+    vendor_history(w)
+    yield w
+    w.close()

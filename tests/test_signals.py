@@ -7,21 +7,9 @@ Scenarios are scored without learning, so they do not influence each other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from .helpers import World, eml, signals, vendor_history
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = World(Path(tmp_path_factory.mktemp("world")))
-    vendor_history(w)
-    yield w
-    w.close()
-
+from .helpers import World, eml, signals
 
 SCENARIOS = [
     # (file, must fire, must not fire)

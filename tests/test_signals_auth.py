@@ -8,26 +8,15 @@ Scenarios are scored without learning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from vecguard.baseline import AUTH_DKIM, AUTH_DMARC, AUTH_SPF, DKIM
 from vecguard.features import Context
 from vecguard.signals.auth import AuthFailForUsuallyPassing, DmarcFailEnforced, LocalUserImpersonation, NewDkimDomain
 
-from .helpers import LOCAL, VENDOR_ADDR, World, eml, features_of, message, signals, vendor_history
+from .helpers import LOCAL, VENDOR_ADDR, World, eml, features_of, message, signals
 
 AUTH = {"AUTH_FAIL_FOR_USUALLY_PASSING", "DMARC_FAIL_ENFORCED", "NEW_DKIM_DOMAIN", "LOCAL_USER_IMPERSONATION"}
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = World(Path(tmp_path_factory.mktemp("auth-world")))
-    vendor_history(w)
-    yield w
-    w.close()
 
 
 SCENARIOS = [
