@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from vecguard.cli import main
 from vecguard.errors import StoreError
-from vecguard.history import schema
+from vecguard.history import models, schema
 from vecguard.history.store import Store
 
 from .helpers import LOCAL, POLICY_DIR
@@ -67,8 +67,9 @@ def test_prune_removes_old_decisions(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_db_upgrade_creates_then_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'h.db'}"
-    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, "schema version (none) -> 1\n")
-    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, "schema version 1: up to date\n")
+    current = models.SCHEMA_VERSION
+    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, f"schema version (none) -> {current}\n")
+    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, f"schema version {current}: up to date\n")
     Store(url, create=False).close()  # the store accepts what upgrade made
 
 
@@ -77,26 +78,72 @@ def test_db_upgrade_runs_the_migration_chain(tmp_path: Path) -> None:
     schema.upgrade(url)
     steps: list[str] = []
 
-    def one_to_two(conn: object) -> None:
-        steps.append("1->2")
-        conn.execute(text("ALTER TABLE decision ADD COLUMN note TEXT"))  # type: ignore[attr-defined]
-
     def two_to_three(conn: object) -> None:
         steps.append("2->3")
+        conn.execute(text("ALTER TABLE decision ADD COLUMN note TEXT"))  # type: ignore[attr-defined]
 
-    chain = {"1": ("2", one_to_two), "2": ("3", two_to_three)}
-    assert schema.upgrade(url, migrations=chain, target="3") == ("1", "3")
-    assert steps == ["1->2", "2->3"]
+    def three_to_four(conn: object) -> None:
+        steps.append("3->4")
+
+    chain = {"2": ("3", two_to_three), "3": ("4", three_to_four)}
+    assert schema.upgrade(url, migrations=chain, target="4") == ("2", "4")
+    assert steps == ["2->3", "3->4"]
     engine = create_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == "3"
+        assert conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar() == "4"
         conn.execute(text("SELECT note FROM decision"))
     engine.dispose()
-    # This vecguard expects version 1: a newer database is refused, by the store and by upgrade.
-    with pytest.raises(StoreError, match="schema version 3"):
+    # This vecguard expects version 2: a newer database is refused, by the store and by upgrade.
+    with pytest.raises(StoreError, match="schema version 4"):
         Store(url)
-    with pytest.raises(StoreError, match="knows no upgrade from it to 1"):
+    with pytest.raises(StoreError, match="knows no upgrade from it to 2"):
         schema.upgrade(url)
+
+
+def _fresh_database(postgres_url: str, name: str) -> str:
+    """An empty database of its own on the test PostgreSQL server (the shared one is left alone)."""
+    import psycopg
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _downgrade_to_1(url: str) -> None:
+    """Make a current database look like one written by schema 1 (as the first release left it)."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for column in ("subject", "mail_from", "client_address", "details"):
+            conn.execute(text(f"ALTER TABLE decision DROP COLUMN {column}"))
+        conn.execute(text("DROP TABLE audit"))
+        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        conn.execute(text("INSERT INTO decision (message_id, created_at, recipients, score, action, signals) "
+                          "VALUES ('old@example.com', '2026-01-02 03:04:05', '[]', 71, 'hold', '[]')"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_db_upgrade_from_schema_1_keeps_the_decisions(backend: str, tmp_path: Path, request: pytest.FixtureRequest,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The real 1 -> 2 step (review columns, audit table) on both backends; old rows stay and read back."""
+    url = f"sqlite:///{tmp_path / 'h.db'}" if backend == "sqlite" else _fresh_database(
+        request.getfixturevalue("postgres_url"), "vecguard_migrate")
+    schema.upgrade(url)
+    _downgrade_to_1(url)
+    with pytest.raises(StoreError, match="schema version 1, this vecguard expects 2"):
+        Store(url, create=False)
+    assert run(capsys, "db", "upgrade", "--db", url)[:2] == (0, "schema version 1 -> 2\n")
+    store = Store(url, create=False)
+    with store.session() as session:
+        (old,) = session.decisions()
+        assert (old["message_id"], old["score"], old["action"], old["details"], old["subject"]) == \
+            ("old@example.com", 71, "hold", {}, None)
+        session.record({"message_id": "new@example.com", "action": "tag", "subject": "Invoice", "details": {"a": 1}})
+    with store.session() as session:
+        assert next((d["subject"], d["details"]) for d in session.decisions()) == ("Invoice", {"a": 1})
+    store.close()
 
 
 def test_db_upgrade_rolls_back_a_failing_step(tmp_path: Path) -> None:
@@ -107,8 +154,8 @@ def test_db_upgrade_rolls_back_a_failing_step(tmp_path: Path) -> None:
         conn.execute(text("ALTER TABLE nosuchtable ADD COLUMN x TEXT"))  # type: ignore[attr-defined]
 
     with pytest.raises(StoreError, match="cannot upgrade"):
-        schema.upgrade(url, migrations={"1": ("2", broken)}, target="2")
-    Store(url, create=False).close()  # still version 1
+        schema.upgrade(url, migrations={"2": ("3", broken)}, target="3")
+    Store(url, create=False).close()  # still version 2
 
 
 def test_concurrent_schema_creation_on_postgres(postgres_url: str) -> None:
@@ -126,7 +173,7 @@ def test_concurrent_schema_creation_on_postgres(postgres_url: str) -> None:
         stores = list(pool.map(lambda _: Store(url), range(4)))
     for store in stores:
         store.close()
-    assert schema.upgrade(url) == ("1", "1")
+    assert schema.upgrade(url) == (models.SCHEMA_VERSION, models.SCHEMA_VERSION)
 
 
 def test_shipped_example_settings_are_valid(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Command line: ``vecguard scan | explain | check``.
+"""Command line: ``vecguard scan | explain | eval | tune | check | milter | prune | db`` (and the review
+commands of review_cli: ``held``, ``correspondent``, ``hunt``).
 
 Every user-facing failure (bad path, bad policy, bad database URL) is a VecguardError: one line on stderr,
 exit status 2, never a traceback.
@@ -366,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade.add_argument("--local-domain", action="append", default=None, help=argparse.SUPPRESS)
     config(db_upgrade)
     db_upgrade.set_defaults(func=cmd_db_upgrade)
+
+    from .review_cli import add_parsers
+
+    add_parsers(sub, config)
     return parser
 
 

@@ -18,7 +18,7 @@ from .features import AuthResults, Context, Features
 from .learn import Lesson, lesson
 from .pipeline import analyse, candidates, judge
 from .policy import Decision, Policy
-from .report import record, signal_list
+from .report import details, record, signal_list, stored_signals
 from .scoring import ScoreReport
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class Outcome:
     decision: Decision
     record: dict[str, Any]
     error: str | None = None
+    envelope: Envelope | None = None
 
 
 def error_decision(reason: str) -> Decision:
@@ -84,11 +85,11 @@ class Engine:
             rec = record(features, decision) if features else {"message_id": None, "date": None, "from": None,
                                                                 "recipients": [], "direction": None, "score": 0.0,
                                                                 "action": "error", "signals": []}
-            return Outcome(features, decision, rec, str(exc))
+            return Outcome(features, decision, rec, str(exc), envelope)
         log.info("%s: from=%s score=%g action=%s %s", label,
                  features.sender.address if features.sender else "-", decision.report.score, decision.action,
                  signal_list(decision, limit=5, evidence=False))
-        return Outcome(features, decision, record(features, decision))
+        return Outcome(features, decision, record(features, decision), envelope=envelope)
 
     def learn(self, outcome: Outcome, session: Session, *, queue_id: str | None = None,
               source: str | None = None) -> bool:
@@ -96,12 +97,17 @@ class Engine:
 
         A failure here never changes the decision already taken; it is logged and reported as False.
         """
-        if outcome.features is None:
+        f = outcome.features
+        if f is None:
             return False
-        row = dict(outcome.record, queue_id=queue_id, source=source, date=outcome.features.date)
+        envelope = outcome.envelope
         try:
-            session.record(row)
-            session.learn(lesson(outcome.features, outcome.decision.action))
+            session.record(dict(outcome.record, queue_id=queue_id, source=source, date=f.date, subject=f.subject,
+                                sender=f.sender.address if f.sender else None, signals=stored_signals(outcome.decision),
+                                mail_from=envelope.mail_from if envelope else None,
+                                client_address=envelope.client_address if envelope else None,
+                                details=details(f, envelope)))
+            session.learn(lesson(f, outcome.decision.action))
         except Exception:  # the message is already decided: keep going, but say so
             log.exception("%s: learning failed", queue_id or source or "-")
             return False

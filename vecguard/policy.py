@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import PolicyError
-from .features import Features
+from .features import Address
 from .lists import category
 from .scoring import Hit, ScoreReport
 
@@ -53,6 +53,35 @@ class GroupSpec:
     description: str = ""
 
 
+class HasHost(Protocol):
+    @property
+    def host(self) -> str: ...
+
+
+class MessageFacts(Protocol):
+    """What conditions read of a message: vecguard.features.Features, or a logged decision rebuilt by
+    vecguard.hunt.StoredMessage for re-scoring."""
+
+    @property
+    def sender(self) -> Address | None: ...
+    @property
+    def local_recipients(self) -> tuple[str, ...]: ...
+    @property
+    def envelope_rcpts(self) -> tuple[str, ...]: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def link_sites(self) -> tuple[str, ...]: ...
+    @property
+    def links(self) -> Sequence[HasHost]: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def attachments(self) -> tuple[str, ...]: ...
+    @property
+    def bulk(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     """Conditions on features (and on signals already found), all of which must hold."""
@@ -69,7 +98,7 @@ class Condition:
     attachment_matches: re.Pattern[str] | None = None
     bulk: bool | None = None
 
-    def holds(self, f: Features, fired: frozenset[str]) -> bool:
+    def holds(self, f: MessageFacts, fired: frozenset[str]) -> bool:
         """True when every stated condition holds for the message."""
         sender = f.sender.address if f.sender else ""
         domain = f.sender.domain if f.sender else ""
@@ -148,7 +177,7 @@ class Decision:
     override: str | None = None
 
 
-def decide(report: ScoreReport, f: Features, policy: Policy, rule_actions: Iterable[tuple[str, str]] = ()) -> Decision:
+def decide(report: ScoreReport, f: MessageFacts, policy: Policy, rule_actions: Iterable[tuple[str, str]] = ()) -> Decision:
     """Apply overrides, forced rule actions and thresholds (the highest threshold <= score wins)."""
     fired = frozenset(c.name for c in report.contributions)
     for override in policy.overrides:
@@ -165,7 +194,7 @@ def decide(report: ScoreReport, f: Features, policy: Policy, rule_actions: Itera
     return Decision("pass", report, f"score {report.score:g} < tag {policy.tag:g}")
 
 
-def apply_rules(f: Features, hits: list[Hit], policy: Policy) -> tuple[list[Hit], list[tuple[str, str]]]:
+def apply_rules(f: MessageFacts, hits: list[Hit], policy: Policy) -> tuple[list[Hit], list[tuple[str, str]]]:
     """Evaluate custom rules after the detectors: weighted rules become hits, action rules are returned.
 
     Experimental action rules add a zero-weight shadow hit saying what they would have done.

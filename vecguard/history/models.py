@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: decision subject/mail_from/client_address/details, the audit table
 
 # Every indexed text value is clipped to this many characters before it is stored or looked up, so a
 # hostile header can neither overflow a PostgreSQL varchar nor a btree index row (two such columns in
@@ -179,11 +179,33 @@ decision = Table(
     Column("direction", String(16)),
     Column("score", Float, nullable=False, default=0.0),
     Column("action", String(16), nullable=False),
-    Column("signals", Text, nullable=False, default="[]"),  # JSON list of {name, score, evidence}
+    Column("signals", Text, nullable=False, default="[]"),  # JSON list of {name, score, strength, evidence}
     Column("source", Text),
+    # Added in schema 2, for the review CLI (vecguard held / correspondent / hunt); NULL on older rows.
+    Column("subject", Text),
+    Column("mail_from", String(MAX_TEXT)),     # the envelope sender
+    Column("client_address", String(64)),      # the SMTP client's IP
+    Column("details", Text),                   # JSON, vecguard.report.details(): links, auth, thread, client
     Index("ix_decision_created_at", "created_at"),
     Index("ix_decision_sender", "sender"),
     Index("ix_decision_queue_id", "queue_id"),
+)
+
+# The audit log of analysts' decisions on held mail (schema 2): append-only, never pruned.
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(MAX_TEXT), nullable=False),     # who: the login name behind sudo, or the user
+    Column("action", String(32), nullable=False),          # release | delete | export | ...
+    Column("queue_id", String(64)),
+    Column("decision_id", Integer),                         # the decision it acted on, when known
+    Column("sender", String(MAX_TEXT)),
+    Column("reason", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),  # JSON: what else happened (learned, error, ...)
+    Index("ix_audit_queue_id", "queue_id"),
+    Index("ix_audit_at", "at"),
 )
 
 meta = Table(

@@ -32,8 +32,15 @@ from .store import resolve_url
 
 Step = Callable[[Connection], None]
 
+def _review_columns(conn: Connection) -> None:
+    """1 -> 2: what the review CLI needs on each decision (the audit table comes from create_all)."""
+    for column, kind in (("subject", "TEXT"), ("mail_from", f"VARCHAR({m.MAX_TEXT})"),
+                         ("client_address", "VARCHAR(64)"), ("details", "TEXT")):
+        conn.execute(text(f"ALTER TABLE decision ADD COLUMN {column} {kind}"))
+
+
 MIGRATIONS: Final[Mapping[str, tuple[str, Step]]] = {
-    # "1": ("2", _add_some_column),   # the first upgrade goes here, with a test in tests/test_schema.py
+    "1": ("2", _review_columns),
 }
 
 ADVISORY_LOCK_ID: Final = 0x76656367  # "vecg": serialises schema work between gateways on PostgreSQL

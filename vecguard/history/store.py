@@ -183,10 +183,12 @@ _SELECT_SIMILAR = (
 _SELECT_LOCAL_BY_KEY = select(_sc.key, _sc.name).where(_sc.scope == "local", _sc.key.in_(_in("keys")))
 _INSERT_DECISION = insert(m.decision)
 _DECISION_COLUMNS = ("message_id", "queue_id", "created_at", "message_date", "sender", "recipients",
-                     "direction", "score", "action", "signals", "source")
+                     "direction", "score", "action", "signals", "source", "subject", "mail_from",
+                     "client_address", "details")
 _SELECT_DECISIONS = select(
     _de.id, _de.message_id, _de.queue_id, _de.created_at, _de.message_date, _de.sender, _de.recipients,
-    _de.direction, _de.score, _de.action, _de.signals, _de.source,
+    _de.direction, _de.score, _de.action, _de.signals, _de.source, _de.subject, _de.mail_from,
+    _de.client_address, _de.details,
 ).order_by(_de.created_at.desc(), _de.id.desc())
 _SELECT_DECISIONS_SINCE = _SELECT_DECISIONS.where(_de.created_at >= bindparam("since"))
 _SELECT_VERSION = select(m.meta.c.value).where(m.meta.c.key == "schema_version")
@@ -875,14 +877,16 @@ class Session:
         """Append one decision to the log.
 
         Keys: message_id, queue_id, date (datetime or None), sender, recipients (list of addresses),
-        direction, score, action, signals (list of {name, score, evidence}), source. Missing keys are
-        stored as NULL or empty.
+        direction, score, action, signals (list of {name, score, strength, evidence}), source, subject,
+        mail_from, client_address, details (a JSON-able mapping, see vecguard.report.details). Missing keys
+        are stored as NULL or empty.
         """
         date = record.get("date")
         score = record.get("score")
         recipients = record.get("recipients") or []
         signals = record.get("signals") or []
         source = record.get("source")
+        details = record.get("details")
         self._execute(self._sql.insert_decision, {
             "message_id": _text(record.get("message_id")),
             "queue_id": _text(record.get("queue_id"), 64),
@@ -895,6 +899,10 @@ class Session:
             "action": _text(record.get("action"), 16) or "",
             "signals": json.dumps(list(signals) if isinstance(signals, Iterable) else [], default=str),
             "source": None if source is None else str(source),
+            "subject": _text(record.get("subject"), 998),
+            "mail_from": _text(record.get("mail_from")),
+            "client_address": _text(record.get("client_address"), 64),
+            "details": None if details is None else json.dumps(details, default=str),
         })
 
     def decisions(self, since: datetime | None = None, limit: int | None = None) -> list[dict[str, object]]:
@@ -907,15 +915,7 @@ class Session:
         if limit is not None:
             statement = statement.limit(limit)
         result = self._conn.execute(statement, {"since": since} if since is not None else {})
-        return [
-            {
-                "id": row.id, "message_id": row.message_id, "queue_id": row.queue_id,
-                "created_at": row.created_at, "date": row.message_date, "sender": row.sender,
-                "recipients": json.loads(row.recipients), "direction": row.direction, "score": row.score,
-                "action": row.action, "signals": json.loads(row.signals), "source": row.source,
-            }
-            for row in result
-        ]
+        return [decision_row(row) for row in result]
 
     def prune(self, older_than: datetime) -> int:
         """Delete decisions logged and thread messages seen before ``older_than``, and the participants
@@ -929,6 +929,19 @@ class Session:
 
 
 # ---------------------------------------------------------------------------------------------------
+
+
+def decision_row(row: Any) -> dict[str, object]:
+    """A decision-table row as the dict :meth:`Session.record` takes, plus ``id`` and ``created_at``
+    (``date`` is the message's Date); JSON columns decoded, ``details`` {} on rows older than schema 2."""
+    return {
+        "id": row.id, "message_id": row.message_id, "queue_id": row.queue_id,
+        "created_at": row.created_at, "date": row.message_date, "sender": row.sender,
+        "recipients": json.loads(row.recipients), "direction": row.direction, "score": row.score,
+        "action": row.action, "signals": json.loads(row.signals), "source": row.source,
+        "subject": row.subject, "mail_from": row.mail_from, "client_address": row.client_address,
+        "details": json.loads(row.details) if row.details else {},
+    }
 
 
 class _ScopeTotals:
