@@ -16,7 +16,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,11 +142,3 @@ class Queue:
             raise PostfixError(self._why("postsuper", done) if done.returncode else
                                f"postsuper: {queue_id} was not deleted (no longer on hold?)")
 
-
-def require_held(held: dict[str, QueueEntry], queue_ids: Sequence[str]) -> None:
-    """Every id must be a well-formed id of a message on hold: checked for all before acting on any."""
-    for queue_id in queue_ids:
-        if not valid_queue_id(queue_id):
-            raise PostfixError(f"{queue_id!r} is not a Postfix queue id")
-        if queue_id not in held:
-            raise PostfixError(f"{queue_id} is not on hold (released, deleted or never held)")
