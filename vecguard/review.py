@@ -158,6 +158,7 @@ def differences(facts: Sequence[Sequence[str]], sender: Profile, org: Profile,
     for rcpt in local_recipients:
         out.append({"what": "recipient", "value": rcpt, "sender_seen": recipients.get(rcpt, 0), "org_seen": None,
                     "usual": _usual(recipients), "new": recipients.get(rcpt, 0) == 0})
+    out.sort(key=lambda d: not d["new"])  # what is new first
     return out
 
 

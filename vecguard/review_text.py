@@ -99,6 +99,10 @@ def investigation(stream: IO[str], view: Mapping[str, Any]) -> None:
     history = view["sender_history"]
     for scope in ("address", "organisation"):
         p = history[scope]
+        if scope == "organisation" and {k: v for k, v in p.items() if k != "names"} == \
+                {k: v for k, v in history["address"].items() if k != "names"}:
+            section(stream, "sender organisation: the same history (its only address)", [])
+            continue
         if not p["known"] and not p["held"]:
             section(stream, f"sender {scope}: never seen before", [])
             continue
