@@ -205,6 +205,14 @@ def test_export_equals_what_was_sent_and_delete_removes(gateway: Gateway, tmp_pa
 def test_errors_change_nothing(gateway: Gateway, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     queue_id = gateway.send_and_hold(fresh(eml("thread_hijack.eml"), "<hj-review@harborlogistics.co.uk>"))
 
+    # The hijack's view places it in the real conversation it claims, and shows what is new in it.
+    code, out, _ = vg(capsys, "held", "show", queue_id, "--json", *gateway.opts())
+    view = json.loads(out)
+    conversation = view["conversation"]
+    assert conversation["known"] and conversation["sender_took_part"] and conversation["messages"] >= 2
+    assert {VENDOR_ADDR, BUYER_ADDR} <= set(conversation["participants"])
+    assert {"mail client", "sending network"} <= {d["what"] for d in view["sender_history"]["differences"] if d["new"]}
+
     def refused(*argv: str, says: str) -> None:
         code, out, err = vg(capsys, *argv)
         assert code == 2 and out == "", (code, out, err)
