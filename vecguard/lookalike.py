@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .domains import is_ip, normalise_host, registered_domain
+from .lookalike_edits import is_typo_edit, single_edit
 
 __all__ = [
     "KINDS",
@@ -505,20 +506,79 @@ def _joined_labels(parsed: _Domain) -> str:
     return skeleton(parsed.sub + parsed.name)
 
 
+# Names (per-character folds) shorter than this are one edit from a known name only by a typo-shaped edit
+# (lookalike_edits.is_typo_edit), and only under the same suffix; from this length on two edits count.
+TYPO_ONLY_BELOW = 10
+SAME_SUFFIX_BELOW = 10
+# Company designators and regions make a combo only with a known name this long (harborlogistics-ltd);
+# a short brand with them is usually the brand's own corporate or regional site (paypal-corp, zillowgroup).
+COMPANY_WORDS_MIN_NAME = 8
+
+
+def _is_slip(seen: _Domain, known: _Domain) -> bool:
+    """True if one typo-shaped edit (:func:`~vecguard.lookalike_edits.is_typo_edit`) turns the known
+    name into the seen one: as written (hyphens dropped) when they are one edit apart as written
+    (``d4opbox`` is r -> 4, a keyboard neighbour), else on the per-character folds or the skeletons
+    (``rnicrosoftt``: a repetition once rn reads as m).
+    An IDN name that folds to within one edit of a known name is a homoglyph attempt whatever the edit
+    (a letter the confusables table does not fold is left as it is)."""
+    if not seen.name.isascii():
+        return True
+    plain, plain_known = seen.name.replace("-", ""), known.name.replace("-", "")
+    if single_edit(plain, plain_known) is not None:
+        # One edit as written decides: the folds would only blur it (anthroiic's i is no p's neighbour,
+        # though l, which i folds to, is).
+        return is_typo_edit(plain, plain_known)
+    return is_typo_edit(seen.letters, known.letters) or is_typo_edit(seen.skeleton, known.skeleton)
+
+
+def _short_part_changed(seen: str, known: str) -> bool:
+    """True if two hyphenated names differ only in parts of at most two characters (a-msedge/c-msedge,
+    au-msedge/a-msedge): codes for regions or variants, not typing slips."""
+    if "-" not in seen and "-" not in known:
+        return False
+    parts_s, parts_k = seen.split("-"), known.split("-")
+    if len(parts_s) != len(parts_k):
+        return False
+    changed = [(a, b) for a, b in zip(parts_s, parts_k, strict=True) if a != b]
+    return bool(changed) and all(len(a) <= 2 and len(b) <= 2 for a, b in changed)
+
+
+def _edits_short_stem(seen: str, known: str) -> bool:
+    """True if ``known`` is a generic word (cdn, static, times, cloud...) with a stem of under 5 letters
+    before or after it, and the one edit turning it into ``seen`` falls in that stem: like a name under 5
+    letters, a short stem is told apart from its neighbours by exactly those letters (rbxcdn / ebxcdn,
+    latimes / atimes, myqcloud / mycloud)."""
+    edit = single_edit(seen, known)
+    if edit is None:
+        return False
+    _, at, old, _ = edit
+    last = at + max(len(old), 1) - 1  # the last position of known the edit touches (an insertion: at)
+    generic = _generic_names()
+    for cut in range(1, _FUZZY_MIN - 1):  # stems of 1-4 letters
+        if len(known) - cut < 3:
+            break
+        if known[cut:] in generic and at < cut:
+            return True
+        if known[:-cut] in generic and last >= len(known) - cut:
+            return True
+    return False
+
+
 def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     """An edit-distance neighbour: the edit and transposition cases of :func:`resemble_domain`."""
     # Lengths of the per-character folds: an rn/cl/vv pair must not make a name count as shorter.
     shortest = min(len(seen.letters), len(known.letters))
     if shortest < 5:
         return None
-    if shortest < 8 and seen.suffix != known.suffix:
+    if shortest < SAME_SUFFIX_BELOW and seen.suffix != known.suffix:
         # One letter apart and a different suffix: for a short name, another organisation (tiktokv.us,
         # appier.net for apple.com). Typosquats of short names keep the suffix.
         return None
     if any(c.isdigit() for c in seen.name) and any(c.isdigit() for c in known.name) and (
             _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name)):
         return None  # numbered siblings: ns1/ns2, cdn77/cdn78
-    limit = 2 if shortest >= 10 else 1
+    limit = 2 if shortest >= TYPO_ONLY_BELOW else 1
     distance = _distance(seen.skeleton, known.skeleton, limit)
     if distance > limit:
         distance = _distance(seen.letters, known.letters, limit)
@@ -527,6 +587,13 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     if ("-" in seen.name or "-" in known.name) and _distance(
             _dotted(seen.name), _dotted(known.name), limit) > limit:
         return None  # a whole hyphen-separated part added or changed (t-msedge): not a typo
+    if _short_part_changed(seen.name, known.name):
+        return None  # a one- or two-letter code in a hyphenated name changed (a-msedge, c-msedge): a sibling
+    if distance == 1 and (_edits_short_stem(seen.skeleton, known.skeleton)
+                                   or _edits_short_stem(seen.letters, known.letters)):
+        return None  # the edit changes the few letters that tell ytimg from etimg, alicdn from aicdn
+    if shortest < TYPO_ONLY_BELOW and not _is_slip(seen, known):
+        return None  # a short name with an edit no slip makes: another name (tekla/tesla, weber/webex)
     swapped = _is_transposition(seen.skeleton, known.skeleton) or _is_transposition(seen.letters, known.letters)
     return Resemblance(seen.host, known.org, "transposition" if swapped else "edit", distance)
 
@@ -563,6 +630,10 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
             # Two- to four-letter names fold together by chance under another suffix (dol.gov / doi.org,
             # tum.de / turn.com, we.tl / w3.org); a disguised short name keeps the suffix (dh1.com).
             return None
+        elif len(known_d.skeleton) < 3 and not any(_is_strong_disguise(c) for c in seen_d.name):
+            # Two-letter names of ordinary letters fold together by chance (ig/lg, ul/ui, ml/mi): only a
+            # digit, symbol or foreign letter written into one (f5.com) is a disguise.
+            return None
         else:
             kind = _disguise_kind(seen_d.name, known_d.name)
         return Resemblance(seen_d.host, known_d.org, kind, 0)
@@ -589,13 +660,14 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
         rest = seen[: -len(known)]
     else:
         return False
-    words = _combo_words()
+    words = _combo_words() if len(known) >= COMPANY_WORDS_MIN_NAME else _lure_words()
     glued = not rest.startswith(".") and not rest.endswith(".")
     parts = [part for part in rest.split(".") if part]
     if parts and "".join(parts) == known_suffix.replace(".", ""):
         return True
     # a two-letter region glued on is usually just a word ending (birch-es, fr-linux), not harbor-uk
-    return bool(parts) and all(part in words and not (glued and part in _REGIONS) for part in parts)
+    regions = _region_keys()
+    return bool(parts) and all(part in words and not (glued and part in regions) for part in parts)
 
 
 # Company designators that a combo may add to a name (harborlogistics-ltd.com), besides lure words.
@@ -608,6 +680,12 @@ COMBO_MIN_NAME = 6  # a known name shorter than this (linux, apple) is too commo
 
 
 @functools.cache
+def _region_keys() -> frozenset[str]:
+    """The regions as skeletons, as the parts of a combo are compared (ie -> le, fi -> fl)."""
+    return frozenset(skeleton(r) for r in _REGIONS)
+
+
+@functools.cache
 def _generic_names() -> frozenset[str]:
     """Skeletons of generic words (online.com, services.net): another name containing one is no combo."""
     return frozenset(skeleton(w) for w in _read_list("generic_name_words.txt"))
@@ -616,6 +694,11 @@ def _generic_names() -> frozenset[str]:
 @functools.cache
 def _combo_words() -> frozenset[str]:
     return frozenset(skeleton(w) for w in (*_read_list("lure_words.txt"), *_COMPANY_WORDS))
+
+
+@functools.cache
+def _lure_words() -> frozenset[str]:
+    return frozenset(skeleton(w) for w in _read_list("lure_words.txt"))
 
 
 @functools.cache
