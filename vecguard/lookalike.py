@@ -624,12 +624,13 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
     if seen_d.skeleton == known_d.skeleton:
         if seen_d.name == known_d.name:
             kind = "tld_swap"
-        elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
-            kind = "hyphenation"
         elif len(known_d.skeleton) < 5 and seen_d.suffix != known_d.suffix:
             # Two- to four-letter names fold together by chance under another suffix (dol.gov / doi.org,
-            # tum.de / turn.com, we.tl / w3.org); a disguised short name keeps the suffix (dh1.com).
+            # tum.de / turn.com, we.tl / w3.org, vi-vo.link / vivo.com.cn); a disguised short name keeps
+            # the suffix (dh1.com).
             return None
+        elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
+            kind = "hyphenation"
         elif len(known_d.skeleton) < 3 and not any(_is_strong_disguise(c) for c in seen_d.name):
             # Two-letter names of ordinary letters fold together by chance (ig/lg, ul/ui, ml/mi): only a
             # digit, symbol or foreign letter written into one (f5.com) is a disguise.

@@ -67,7 +67,7 @@ def _replaceable(a: str, b: str) -> bool:
         for y in _variants(b):
             if x in _VOWELS and y in _VOWELS:
                 return True
-            if bin(ord(x) ^ ord(y)).count("1") == 1:
+            if (ord(x) ^ ord(y)).bit_count() == 1:
                 return True  # bitsquatting
             if x + y in _LOOK_ALIKE or y + x in _LOOK_ALIKE:
                 return True
