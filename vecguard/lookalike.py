@@ -572,8 +572,9 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     if shortest < 5:
         return None
     if shortest < SAME_SUFFIX_BELOW and seen.suffix != known.suffix:
-        # One letter apart and a different suffix: for a short name, another organisation (tiktokv.us,
-        # appier.net for apple.com). Typosquats of short names keep the suffix.
+        # One letter apart and a different suffix: for a name under 10 letters, another organisation
+        # (tiktokv.us, appier.net for apple.com, stripchats.io for stripchat.com). dnstwist's edits, and
+        # typosquats of such names, keep the suffix.
         return None
     if any(c.isdigit() for c in seen.name) and any(c.isdigit() for c in known.name) and (
             _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name)):
@@ -605,16 +606,22 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
     * skeleton-equal names: ``tld_swap`` (same name, other suffix: harborlogistics.com for .co.uk),
       ``hyphenation`` (harbor-logistics), else ``mixed_script``/``homoglyph``/``leet`` (xn-- decoded,
-      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix;
+      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix, two-letter
+      names only with a digit, symbol or foreign letter in them (f5.com, not ig.com for lg.com);
     * names within edit distance 1 on the skeleton (2 when both have 10 or more characters):
       ``transposition`` or ``edit`` (omission, insertion, replacement, repetition). Not for names under
-      5 characters; names under 8 must also keep the suffix; names that differ only in their numbers
-      (ns1/ns2) or by a whole hyphen-separated part (t-msedge) are not edits;
+      5 characters; names under 10 must keep the suffix and the edit must be one a slip makes
+      (:func:`~vecguard.lookalike_edits.is_typo_edit`: keyboard neighbour, one bit, vowel, look-alike,
+      doubled, dropped or swapped letters, an addition at the end; tekla is not tesla); names that differ
+      only in their numbers (ns1/ns2), by a whole hyphen-separated part (t-msedge) or in a one- or
+      two-letter hyphenated code (a-msedge/c-msedge), and edits inside a stem of under 5 letters before
+      or after a generic word (ytimg/etimg, rbxcdn/ebxcdn) are not edits;
     * the known registered domain inside the seen host's subdomain part, or the seen host's labels
       joined giving the known name: ``subdomain`` (harborlogistics.co.uk.evil.net,
       harborlogistics-co-uk.evil.net, harbor.logistics.co.uk);
-    * the known name (5 characters or more) with lure words (invoice, secure...) or company designators
-      (ltd, group...) added, hyphenated or glued: ``combo`` (harborlogistics-invoice.com,
+    * the known name (6 characters or more, not a generic word) with lure words (invoice, secure...)
+      added, hyphenated or glued, or, for names of 8 or more, company designators and regions (ltd,
+      group, uk...): ``combo`` (harborlogistics-invoice.com, paypal-secure.com,
       secureharborlogistics.com, harborlogistics-ltd.com)."""
     seen_d, known_d = _parse(seen), _parse(known)
     if seen_d is None or known_d is None or seen_d.org == known_d.org:
@@ -651,9 +658,11 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
 def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
     """The known name with lure or company words added before or after it, with or without hyphens:
-    harborlogistics-invoice, secure-harborlogistics, harborlogisticsltd; or with its own suffix glued on
-    (paypalcom.com, harborlogistics-co-uk.com). Any other added part (the brand's own kaspersky-labs,
-    azure-dns, apple-mapkit) is not a combo."""
+    harborlogistics-invoice, secure-harborlogistics, harborlogisticsltd (company words and regions only
+    for known names of :data:`COMPANY_WORDS_MIN_NAME` or more: paypal-corp, zillowgroup and
+    mozilla-europe are the brands' own); or with its own suffix glued on (paypalcom.com,
+    harborlogistics-co-uk.com). Any other added part (the brand's own kaspersky-labs, azure-dns,
+    apple-mapkit) is not a combo."""
     seen, known = _dotted(seen_name), _dotted(known_name)
     if seen.startswith(known):
         rest = seen[len(known):]
