@@ -519,7 +519,7 @@ def _is_slip(seen: _Domain, known: _Domain) -> bool:
     """True if one typo-shaped edit (:func:`~vecguard.lookalike_edits.is_typo_edit`) turns the known
     name into the seen one: as written (hyphens dropped) when they are one edit apart as written
     (``d4opbox`` is r -> 4, a keyboard neighbour), else on the per-character folds or the skeletons
-    (``rnicrosoftt``: a repetition once rn reads as m).
+    (``rnetros`` for metro: an addition at the end once rn reads as m).
     An IDN name that folds to within one edit of a known name is a homoglyph attempt whatever the edit
     (a letter the confusables table does not fold is left as it is)."""
     if not seen.name.isascii():
@@ -591,7 +591,7 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     if _short_part_changed(seen.name, known.name):
         return None  # a one- or two-letter code in a hyphenated name changed (a-msedge, c-msedge): a sibling
     if distance == 1 and (_edits_short_stem(seen.skeleton, known.skeleton)
-                                   or _edits_short_stem(seen.letters, known.letters)):
+                          or _edits_short_stem(seen.letters, known.letters)):
         return None  # the edit changes the few letters that tell ytimg from etimg, alicdn from aicdn
     if shortest < TYPO_ONLY_BELOW and not _is_slip(seen, known):
         return None  # a short name with an edit no slip makes: another name (tekla/tesla, weber/webex)
@@ -670,7 +670,7 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
         rest = seen[: -len(known)]
     else:
         return False
-    words = _combo_words() if len(known) >= COMPANY_WORDS_MIN_NAME else _lure_words()
+    words = _combo_words() if len(known.replace(".", "")) >= COMPANY_WORDS_MIN_NAME else _lure_words()
     glued = not rest.startswith(".") and not rest.endswith(".")
     parts = [part for part in rest.split(".") if part]
     if parts and "".join(parts) == known_suffix.replace(".", ""):
