@@ -163,6 +163,8 @@ def test_resemble_domain_rejects(seen: str) -> None:
     ("paypal-corp.com", "paypal.com"), # a company word on a short name: the brand's corporate site
     ("zillowgroup.com", "zillow.com"),
     ("lechange.cn", "change.org"),     # "le" is no region, though ie folds to le
+    ("strip-chat.io", "stripchat.com"),  # a hyphen and another suffix, like an edit and another suffix
+    ("ezviz.com", "ezviz7.com"),       # the parent of a numbered name
 ])
 def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> None:
     assert resemble_domain(seen, known) is None
@@ -183,6 +185,8 @@ def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> N
     ("paypal-secure.com", "paypal.com", "combo"),  # lure words still make combos with short names
     ("globex-invoice.com", "globex.com", "combo"),
     ("instragram.com", "instagram.com", "edit"),
+    ("harbor-logistics.com", "harborlogistics.co.uk", "hyphenation"),  # long names may change the suffix
+    ("strip-chat.com", "stripchat.com", "hyphenation"),
 ])
 def test_typo_shaped_edits_of_short_names_are_lookalikes(seen: str, known: str, kind: str) -> None:
     found = resemble_domain(seen, known)
@@ -465,12 +469,12 @@ def test_false_lookalikes_among_popular_domains(tranco_false_matches: FalseMatch
           f"other than a tld swap: {len(other)} ({len(other) / fm.seen:.2%})")
     assert fm.flagged["instragram.com"].target == "instagram.com"  # a real typosquat on the list
     assert "tekla.com" not in fm.flagged and "weber.com" not in fm.flagged  # other names, not slips
-    assert len(other) <= 125  # 117 when written (241 before this change; the old count, 277, included non-targets)
-    assert len(flagged) <= 740  # 718 when written (841 before this change)
+    assert len(other) <= 110  # 102 when written (241 before this change; the old count, 277, included non-targets)
+    assert len(flagged) <= 720  # 703 when written (841 before this change)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 718 "
-                                       "flagged (1.47%), 117 (0.24%) other than tld swaps (see docs/EVALUATION.md)")
+@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 703 "
+                                       "flagged (1.43%), 102 (0.21%) other than tld swaps (see docs/EVALUATION.md)")
 def test_false_lookalikes_meet_the_issue_target(tranco_false_matches: FalseMatches) -> None:
     assert len(tranco_false_matches.domains(tld_swaps=True)) <= 0.0005 * tranco_false_matches.seen
 

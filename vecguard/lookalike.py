@@ -576,9 +576,8 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
         # (tiktokv.us, appier.net for apple.com, stripchats.io for stripchat.com). dnstwist's edits, and
         # typosquats of such names, keep the suffix.
         return None
-    if any(c.isdigit() for c in seen.name) and any(c.isdigit() for c in known.name) and (
-            _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name)):
-        return None  # numbered siblings: ns1/ns2, cdn77/cdn78
+    if any(c.isdigit() for c in known.name) and _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name):
+        return None  # numbered siblings: ns1/ns2, cdn77/cdn78, and the parent of one (ezviz for ezviz7)
     limit = 2 if shortest >= TYPO_ONLY_BELOW else 1
     distance = _distance(seen.skeleton, known.skeleton, limit)
     if distance > limit:
@@ -606,14 +605,15 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
     * skeleton-equal names: ``tld_swap`` (same name, other suffix: harborlogistics.com for .co.uk),
       ``hyphenation`` (harbor-logistics), else ``mixed_script``/``homoglyph``/``leet`` (xn-- decoded,
-      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix, two-letter
-      names only with a digit, symbol or foreign letter in them (f5.com, not ig.com for lg.com);
+      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix (hyphenations
+      of names under 10 too), two-letter names only with a digit, symbol or foreign letter in them
+      (f5.com, not ig.com for lg.com);
     * names within edit distance 1 on the skeleton (2 when both have 10 or more characters):
       ``transposition`` or ``edit`` (omission, insertion, replacement, repetition). Not for names under
       5 characters; names under 10 must keep the suffix and the edit must be one a slip makes
       (:func:`~vecguard.lookalike_edits.is_typo_edit`: keyboard neighbour, one bit, vowel, look-alike,
       doubled, dropped or swapped letters, an addition at the end; tekla is not tesla); names that differ
-      only in their numbers (ns1/ns2), by a whole hyphen-separated part (t-msedge) or in a one- or
+      only in their numbers (ns1/ns2, ezviz/ezviz7), by a whole hyphen-separated part (t-msedge) or in a one- or
       two-letter hyphenated code (a-msedge/c-msedge), and edits inside a stem of under 5 letters before
       or after a generic word (ytimg/etimg, rbxcdn/ebxcdn) are not edits;
     * the known registered domain inside the seen host's subdomain part, or the seen host's labels
@@ -637,6 +637,8 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
             # the suffix (dh1.com).
             return None
         elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
+            if seen_d.suffix != known_d.suffix and len(known_d.letters) < SAME_SUFFIX_BELOW:
+                return None  # a hyphen and another suffix, like an edit and another suffix (strip-chat.io)
             kind = "hyphenation"
         elif len(known_d.skeleton) < 3 and not any(_is_strong_disguise(c) for c in seen_d.name):
             # Two-letter names of ordinary letters fold together by chance (ig/lg, ul/ui, ml/mi): only a
