@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .domains import is_ip, normalise_host, registered_domain
+from .lookalike_edits import is_typo_edit, single_edit
 
 __all__ = [
     "KINDS",
@@ -505,20 +506,79 @@ def _joined_labels(parsed: _Domain) -> str:
     return skeleton(parsed.sub + parsed.name)
 
 
+# Names (per-character folds) shorter than this are one edit from a known name only by a typo-shaped edit
+# (lookalike_edits.is_typo_edit), and only under the same suffix; from this length on two edits count.
+TYPO_ONLY_BELOW = 10
+SAME_SUFFIX_BELOW = 10
+# Company designators and regions make a combo only with a known name this long (harborlogistics-ltd);
+# a short brand with them is usually the brand's own corporate or regional site (paypal-corp, zillowgroup).
+COMPANY_WORDS_MIN_NAME = 8
+
+
+def _is_slip(seen: _Domain, known: _Domain) -> bool:
+    """True if one typo-shaped edit (:func:`~vecguard.lookalike_edits.is_typo_edit`) turns the known
+    name into the seen one: as written (hyphens dropped) when they are one edit apart as written
+    (``d4opbox`` is r -> 4, a keyboard neighbour), else on the per-character folds or the skeletons
+    (``rnetros`` for metro: an addition at the end once rn reads as m).
+    An IDN name that folds to within one edit of a known name is a homoglyph attempt whatever the edit
+    (a letter the confusables table does not fold is left as it is)."""
+    if not seen.name.isascii():
+        return True
+    plain, plain_known = seen.name.replace("-", ""), known.name.replace("-", "")
+    if single_edit(plain, plain_known) is not None:
+        # One edit as written decides: the folds would only blur it (anthroiic's i is no p's neighbour,
+        # though l, which i folds to, is).
+        return is_typo_edit(plain, plain_known)
+    return is_typo_edit(seen.letters, known.letters) or is_typo_edit(seen.skeleton, known.skeleton)
+
+
+def _short_part_changed(seen: str, known: str) -> bool:
+    """True if two hyphenated names differ only in parts of at most two characters (a-msedge/c-msedge,
+    au-msedge/a-msedge): codes for regions or variants, not typing slips."""
+    if "-" not in seen and "-" not in known:
+        return False
+    parts_s, parts_k = seen.split("-"), known.split("-")
+    if len(parts_s) != len(parts_k):
+        return False
+    changed = [(a, b) for a, b in zip(parts_s, parts_k, strict=True) if a != b]
+    return bool(changed) and all(len(a) <= 2 and len(b) <= 2 for a, b in changed)
+
+
+def _edits_short_stem(seen: str, known: str) -> bool:
+    """True if ``known`` is a generic word (cdn, static, times, cloud...) with a stem of under 5 letters
+    before or after it, and the one edit turning it into ``seen`` falls in that stem: like a name under 5
+    letters, a short stem is told apart from its neighbours by exactly those letters (rbxcdn / ebxcdn,
+    latimes / atimes, myqcloud / mycloud)."""
+    edit = single_edit(seen, known)
+    if edit is None:
+        return False
+    _, at, old, _ = edit
+    last = at + max(len(old), 1) - 1  # the last position of known the edit touches (an insertion: at)
+    generic = _generic_names()
+    for cut in range(1, _FUZZY_MIN - 1):  # stems of 1-4 letters
+        if len(known) - cut < 3:
+            break
+        if known[cut:] in generic and at < cut:
+            return True
+        if known[:-cut] in generic and last >= len(known) - cut:
+            return True
+    return False
+
+
 def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     """An edit-distance neighbour: the edit and transposition cases of :func:`resemble_domain`."""
     # Lengths of the per-character folds: an rn/cl/vv pair must not make a name count as shorter.
     shortest = min(len(seen.letters), len(known.letters))
     if shortest < 5:
         return None
-    if shortest < 8 and seen.suffix != known.suffix:
-        # One letter apart and a different suffix: for a short name, another organisation (tiktokv.us,
-        # appier.net for apple.com). Typosquats of short names keep the suffix.
+    if shortest < SAME_SUFFIX_BELOW and seen.suffix != known.suffix:
+        # One letter apart and a different suffix: for a name under 10 letters, another organisation
+        # (tiktokv.us, appier.net for apple.com, stripchats.io for stripchat.com). dnstwist's edits, and
+        # typosquats of such names, keep the suffix.
         return None
-    if any(c.isdigit() for c in seen.name) and any(c.isdigit() for c in known.name) and (
-            _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name)):
-        return None  # numbered siblings: ns1/ns2, cdn77/cdn78
-    limit = 2 if shortest >= 10 else 1
+    if any(c.isdigit() for c in known.name) and _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name):
+        return None  # numbered siblings: ns1/ns2, cdn77/cdn78, and the parent of one (ezviz for ezviz7)
+    limit = 2 if shortest >= TYPO_ONLY_BELOW else 1
     distance = _distance(seen.skeleton, known.skeleton, limit)
     if distance > limit:
         distance = _distance(seen.letters, known.letters, limit)
@@ -527,6 +587,13 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
     if ("-" in seen.name or "-" in known.name) and _distance(
             _dotted(seen.name), _dotted(known.name), limit) > limit:
         return None  # a whole hyphen-separated part added or changed (t-msedge): not a typo
+    if _short_part_changed(seen.name, known.name):
+        return None  # a one- or two-letter code in a hyphenated name changed (a-msedge, c-msedge): a sibling
+    if distance == 1 and (_edits_short_stem(seen.skeleton, known.skeleton)
+                          or _edits_short_stem(seen.letters, known.letters)):
+        return None  # the edit changes the few letters that tell ytimg from etimg, alicdn from aicdn
+    if shortest < TYPO_ONLY_BELOW and not _is_slip(seen, known):
+        return None  # a short name with an edit no slip makes: another name (tekla/tesla, weber/webex)
     swapped = _is_transposition(seen.skeleton, known.skeleton) or _is_transposition(seen.letters, known.letters)
     return Resemblance(seen.host, known.org, "transposition" if swapped else "edit", distance)
 
@@ -538,16 +605,23 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
     * skeleton-equal names: ``tld_swap`` (same name, other suffix: harborlogistics.com for .co.uk),
       ``hyphenation`` (harbor-logistics), else ``mixed_script``/``homoglyph``/``leet`` (xn-- decoded,
-      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix;
+      Cyrillic а, paypaI, harb0r); names under 5 characters only under the same suffix (hyphenations
+      of names under 10 too), two-letter names only with a digit, symbol or foreign letter in them
+      (f5.com, not ig.com for lg.com);
     * names within edit distance 1 on the skeleton (2 when both have 10 or more characters):
       ``transposition`` or ``edit`` (omission, insertion, replacement, repetition). Not for names under
-      5 characters; names under 8 must also keep the suffix; names that differ only in their numbers
-      (ns1/ns2) or by a whole hyphen-separated part (t-msedge) are not edits;
+      5 characters; names under 10 must keep the suffix and the edit must be one a slip makes
+      (:func:`~vecguard.lookalike_edits.is_typo_edit`: keyboard neighbour, one bit, vowel, look-alike,
+      doubled, dropped or swapped letters, an addition at the end; tekla is not tesla); names that differ
+      only in their numbers (ns1/ns2, ezviz/ezviz7), by a whole hyphen-separated part (t-msedge) or in a one- or
+      two-letter hyphenated code (a-msedge/c-msedge), and edits inside a stem of under 5 letters before
+      or after a generic word (ytimg/etimg, rbxcdn/ebxcdn) are not edits;
     * the known registered domain inside the seen host's subdomain part, or the seen host's labels
       joined giving the known name: ``subdomain`` (harborlogistics.co.uk.evil.net,
       harborlogistics-co-uk.evil.net, harbor.logistics.co.uk);
-    * the known name (5 characters or more) with lure words (invoice, secure...) or company designators
-      (ltd, group...) added, hyphenated or glued: ``combo`` (harborlogistics-invoice.com,
+    * the known name (6 characters or more, not a generic word) with lure words (invoice, secure...)
+      added, hyphenated or glued, or, for names of 8 or more, company designators and regions (ltd,
+      group, uk...): ``combo`` (harborlogistics-invoice.com, paypal-secure.com,
       secureharborlogistics.com, harborlogistics-ltd.com)."""
     seen_d, known_d = _parse(seen), _parse(known)
     if seen_d is None or known_d is None or seen_d.org == known_d.org:
@@ -557,11 +631,18 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
     if seen_d.skeleton == known_d.skeleton:
         if seen_d.name == known_d.name:
             kind = "tld_swap"
-        elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
-            kind = "hyphenation"
         elif len(known_d.skeleton) < 5 and seen_d.suffix != known_d.suffix:
             # Two- to four-letter names fold together by chance under another suffix (dol.gov / doi.org,
-            # tum.de / turn.com, we.tl / w3.org); a disguised short name keeps the suffix (dh1.com).
+            # tum.de / turn.com, we.tl / w3.org, vi-vo.link / vivo.com.cn); a disguised short name keeps
+            # the suffix (dh1.com).
+            return None
+        elif seen_d.name.replace("-", "") == known_d.name.replace("-", ""):
+            if seen_d.suffix != known_d.suffix and len(known_d.letters) < SAME_SUFFIX_BELOW:
+                return None  # a hyphen and another suffix, like an edit and another suffix (strip-chat.io)
+            kind = "hyphenation"
+        elif len(known_d.skeleton) < 3 and not any(_is_strong_disguise(c) for c in seen_d.name):
+            # Two-letter names of ordinary letters fold together by chance (ig/lg, ul/ui, ml/mi): only a
+            # digit, symbol or foreign letter written into one (f5.com) is a disguise.
             return None
         else:
             kind = _disguise_kind(seen_d.name, known_d.name)
@@ -579,9 +660,11 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
 
 def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
     """The known name with lure or company words added before or after it, with or without hyphens:
-    harborlogistics-invoice, secure-harborlogistics, harborlogisticsltd; or with its own suffix glued on
-    (paypalcom.com, harborlogistics-co-uk.com). Any other added part (the brand's own kaspersky-labs,
-    azure-dns, apple-mapkit) is not a combo."""
+    harborlogistics-invoice, secure-harborlogistics, harborlogisticsltd (company words and regions only
+    for known names of :data:`COMPANY_WORDS_MIN_NAME` or more: paypal-corp, zillowgroup and
+    mozilla-europe are the brands' own); or with its own suffix glued on (paypalcom.com,
+    harborlogistics-co-uk.com). Any other added part (the brand's own kaspersky-labs, azure-dns,
+    apple-mapkit) is not a combo."""
     seen, known = _dotted(seen_name), _dotted(known_name)
     if seen.startswith(known):
         rest = seen[len(known):]
@@ -589,13 +672,14 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
         rest = seen[: -len(known)]
     else:
         return False
-    words = _combo_words()
+    words = _combo_words() if len(known.replace(".", "")) >= COMPANY_WORDS_MIN_NAME else _lure_words()
     glued = not rest.startswith(".") and not rest.endswith(".")
     parts = [part for part in rest.split(".") if part]
     if parts and "".join(parts) == known_suffix.replace(".", ""):
         return True
     # a two-letter region glued on is usually just a word ending (birch-es, fr-linux), not harbor-uk
-    return bool(parts) and all(part in words and not (glued and part in _REGIONS) for part in parts)
+    regions = _region_keys()
+    return bool(parts) and all(part in words and not (glued and part in regions) for part in parts)
 
 
 # Company designators that a combo may add to a name (harborlogistics-ltd.com), besides lure words.
@@ -608,6 +692,12 @@ COMBO_MIN_NAME = 6  # a known name shorter than this (linux, apple) is too commo
 
 
 @functools.cache
+def _region_keys() -> frozenset[str]:
+    """The regions as skeletons, as the parts of a combo are compared (ie -> le, fi -> fl)."""
+    return frozenset(skeleton(r) for r in _REGIONS)
+
+
+@functools.cache
 def _generic_names() -> frozenset[str]:
     """Skeletons of generic words (online.com, services.net): another name containing one is no combo."""
     return frozenset(skeleton(w) for w in _read_list("generic_name_words.txt"))
@@ -616,6 +706,11 @@ def _generic_names() -> frozenset[str]:
 @functools.cache
 def _combo_words() -> frozenset[str]:
     return frozenset(skeleton(w) for w in (*_read_list("lure_words.txt"), *_COMPANY_WORDS))
+
+
+@functools.cache
+def _lure_words() -> frozenset[str]:
+    return frozenset(skeleton(w) for w in _read_list("lure_words.txt"))
 
 
 @functools.cache

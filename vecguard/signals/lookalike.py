@@ -59,6 +59,16 @@ def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float]) -> t
     return best
 
 
+def sender_lookalike(sender_domain: str, org: str, b: Baseline, ctx: Context,
+                     cfg: Mapping[str, float]) -> tuple[Resemblance, float] | None:
+    """What LookalikeDomain reports for an inbound sender at ``sender_domain`` (registered domain
+    ``org``): the strongest resemblance to a local or known domain and its strength before the
+    ``established_lookalike_factor``, or None. A free mailbox provider imitates nobody."""
+    if free_email().match(sender_domain):
+        return None
+    return _best(org, b, ctx, cfg)
+
+
 class LookalikeDomain:
     """A domain that imitates one we know: a local domain or a known correspondent's.
 
@@ -85,7 +95,7 @@ class LookalikeDomain:
                 checked[domain] = _best(domain, b, ctx, cfg)
             return checked[domain]
 
-        sender = None if free_email().match(f.sender.domain) else best(f.sender.org)
+        sender = sender_lookalike(f.sender.domain, f.sender.org, b, ctx, cfg)
         if sender:
             found, strength = sender
             if b.org.inbound > 0 and b.org.held == 0:
