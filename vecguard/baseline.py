@@ -27,6 +27,23 @@ AUTH_DMARC = "auth_dmarc"    # DMARC result
 AUTH_KINDS = {"spf": AUTH_SPF, "dkim": AUTH_DKIM, "dmarc": AUTH_DMARC}
 FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS, AUTH_SPF, AUTH_DKIM, AUTH_DMARC)
 
+# Provisional facts: what a tagged (suspicious, delivered) message carried is stored under its kind with
+# this prefix ("~link_site"), so ``seen()`` and ``values()`` do not count it until untagged mail shows the
+# same value again (or an analyst releases the message, which replays it as a pass). TAGGED counts the
+# tagged messages of a scope under the single value "messages"; tagged mail does not raise ``inbound``.
+PROVISIONAL = "~"
+TAGGED = "~tagged"
+# A provisional value recurring in this many tagged messages is a habit after all: the Profile counts it as
+# seen, and a scope known only from tagged mail becomes known once it has this many. So a repeated attack
+# still meets novelty the second time, while a legitimate sender whose mail keeps being tagged (a newsletter
+# with tracking links) stops being "new" after the second message instead of being tagged for ever.
+PROVISIONAL_RECUR = 2
+
+
+def provisional(kind: str) -> str:
+    """The fact kind under which a tagged message's observation of ``kind`` is kept."""
+    return PROVISIONAL + kind
+
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 RECIPIENT_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (30, "11-30"))
@@ -62,6 +79,10 @@ class Profile:
     names: tuple[str, ...] = ()   # display names seen, most frequent first
     facts: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        if TAGGED in self.facts:  # only tagged mail writes provisional facts
+            _fold_provisional(self)
+
     @property
     def known(self) -> bool:
         """True once any mail went either way."""
@@ -78,6 +99,37 @@ class Profile:
     def observations(self, kind: str) -> int:
         """How many observations of ``kind`` were recorded."""
         return sum(self.values(kind).values())
+
+    @property
+    def tagged(self) -> int:
+        """Tagged messages from this scope: delivered, but learned only provisionally."""
+        return self.values(TAGGED).get("messages", 0)
+
+    def seen_provisionally(self, kind: str, value: str) -> int:
+        """How many tagged messages carried ``value`` for ``kind`` (not counted by :meth:`seen`)."""
+        return self.values(provisional(kind)).get(value, 0)
+
+
+def _fold_provisional(p: Profile) -> None:
+    """Count provisional values seen in ``PROVISIONAL_RECUR`` tagged messages as ordinary facts, and the
+    tagged messages as inbound ones once there are that many (see PROVISIONAL_RECUR)."""
+    merged: dict[str, Mapping[str, int]] = dict(p.facts)
+    for kind, values in p.facts.items():
+        if not kind.startswith(PROVISIONAL) or kind == TAGGED:
+            continue
+        recurring = {v: n for v, n in values.items() if n >= PROVISIONAL_RECUR}
+        if recurring:
+            plain = kind[len(PROVISIONAL):]
+            combined = dict(merged.get(plain, _EMPTY))
+            for value, n in recurring.items():
+                combined[value] = combined.get(value, 0) + n
+            merged[plain] = MappingProxyType(combined)
+    object.__setattr__(p, "facts", MappingProxyType(merged))
+    # Tagged mail counts in ``inbound`` (history volume for the compromise detectors), except while the
+    # scope is known from nothing else: then it does not make the sender known until it recurs.
+    tagged = p.facts[TAGGED].get("messages", 0)
+    if tagged < PROVISIONAL_RECUR and p.inbound <= tagged:
+        object.__setattr__(p, "inbound", 0)
 
 
 @dataclass(frozen=True, slots=True)
