@@ -199,3 +199,22 @@ def test_tagged_mail_from_a_known_vendor_does_not_teach_its_new_link(tmp_path: P
         assert {"NEW_LINK_FILE_SHARING", "NEW_MAIL_CLIENT"} <= signals(again)
     finally:
         w.close()
+
+
+# ------------------------------------------------------------------ THREAD_OUTSIDER on list threads (issue 3)
+
+def _outsider_reply(to: str) -> bytes:
+    return message(sender="Dana Cole <dana@cole-freight-audit.com>", to=to, subject="RE: PO 4415",
+                   in_reply_to="<in15@harborlogistics.co.uk>",
+                   references="<out15@acme-parts.com> <in15@harborlogistics.co.uk>",
+                   date=START + timedelta(weeks=17))
+
+
+def test_outsider_replying_to_us_in_a_known_thread(world: World) -> None:
+    assert "THREAD_OUTSIDER" in signals(world.score(_outsider_reply("Lena Fischer <lena.fischer@acme-parts.com>")))
+
+
+def test_outsider_writing_to_an_address_already_in_the_thread_is_list_traffic(world: World) -> None:
+    # Delivered to Lena, but addressed to the vendor's address that the thread already had (as a list or
+    # group address would be): the thread is open, and an outsider in it is not news.
+    assert "THREAD_OUTSIDER" not in signals(world.score(_outsider_reply(VENDOR)))
