@@ -6,6 +6,7 @@ Messages are built with tests/helpers.message() and scored through the real engi
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from vecguard.baseline import LINK_SITE, TAGGED, Profile, provisional
 from vecguard.learn import lesson
-from vecguard.policy import load_policy
+from vecguard.policy import Policy, load_policy
 from vecguard.scoring import Hit
 
 from .helpers import POLICY_DIR, START, VENDOR, World, features_of, message, signals, vendor_history
@@ -145,58 +146,69 @@ def test_tagged_lesson_is_provisional() -> None:
 
 
 def test_profile_counts_provisional_values_once_they_recur() -> None:
-    once = Profile(inbound=1, facts={TAGGED: {"messages": 1}, provisional(LINK_SITE): {"wetransfer.com": 1}})
-    assert not once.known and once.tagged == 1
-    assert once.seen(LINK_SITE, "wetransfer.com") == 0 and once.seen_provisionally(LINK_SITE, "wetransfer.com") == 1
-    twice = Profile(inbound=2, facts={TAGGED: {"messages": 2}, provisional(LINK_SITE): {"wetransfer.com": 2}})
-    assert twice.known and twice.seen(LINK_SITE, "wetransfer.com") == 2
-    # a correspondent with untagged history stays known, and its tagged mail still counts as inbound
-    vendor = Profile(inbound=9, facts={TAGGED: {"messages": 1}, LINK_SITE: {"a.com": 8}})
-    assert vendor.known and vendor.inbound == 9 and vendor.seen(LINK_SITE, "a.com") == 8
+    # a correspondent with untagged history: a value seen once in tagged mail is not seen yet
+    vendor = Profile(inbound=9, facts={TAGGED: {"messages": 1}, LINK_SITE: {"a.com": 8},
+                                       provisional(LINK_SITE): {"wetransfer.com": 1}})
+    assert vendor.known and vendor.inbound == 9 and vendor.tagged == 1
+    assert vendor.seen(LINK_SITE, "a.com") == 8 and vendor.seen(LINK_SITE, "wetransfer.com") == 0
+    assert vendor.seen_provisionally(LINK_SITE, "wetransfer.com") == 1
+    # ...until it recurs in a second tagged message
+    twice = Profile(inbound=10, facts={TAGGED: {"messages": 2}, LINK_SITE: {"a.com": 8},
+                                       provisional(LINK_SITE): {"wetransfer.com": 2}})
+    assert twice.seen(LINK_SITE, "wetransfer.com") == 2
 
 
-def test_second_tagged_message_from_the_same_stranger_is_still_new(fresh: World) -> None:
+def test_a_sender_known_only_from_tagged_mail_learns_at_once() -> None:
+    stranger = Profile(inbound=1, facts={TAGGED: {"messages": 1}, provisional(LINK_SITE): {"wetransfer.com": 1}})
+    assert stranger.known and stranger.seen(LINK_SITE, "wetransfer.com") == 1
+
+
+def test_a_stranger_tagged_once_is_not_tagged_for_ever(fresh: World) -> None:
     first = fresh.learn(message(sender=STRANGER, html=SHARE))
     assert first.decision.action == "tag", first.decision.report
     second = fresh.score(message(sender=STRANGER, html=SHARE, date=START + timedelta(days=1)))
-    assert {"FIRST_CONTACT", "NEW_LINK_FILE_SHARING"} <= signals(second)
-    assert second.decision.action in ("tag", "hold")
-    # ...but no more alarming than the first time (a repeat is not escalated to a hold)
-    assert second.decision.report.score <= first.decision.report.score
+    assert not {"FIRST_CONTACT", "NEW_LINK_FILE_SHARING"} & signals(second)
 
 
-def test_a_release_or_recurrence_makes_the_sender_known(fresh: World) -> None:
-    raw = message(sender=STRANGER, html=SHARE)
-    fresh.learn(raw)
-    with fresh.store.session() as session:  # an analyst releases it: replayed as a pass
-        session.learn(lesson(features_of(raw), "pass"))
-    assert not {"FIRST_CONTACT", "NEW_LINK_FILE_SHARING"} & signals(fresh.score(message(sender=STRANGER, html=SHARE)))
+def test_a_release_teaches_the_tagged_facts(tmp_path: Path) -> None:
+    w = World(tmp_path, policy=_lenient())
+    try:
+        vendor_history(w, months=2)
+        attack = _takeover(weeks=9)
+        assert w.learn(attack).decision.action == "tag"
+        with w.store.session() as session:  # an analyst releases it: replayed as a pass
+            session.learn(lesson(features_of(attack), "pass"))
+        assert not {"NEW_LINK_FILE_SHARING", "NEW_MAIL_CLIENT"} & signals(w.score(_takeover(weeks=9, days=1)))
+    finally:
+        w.close()
 
 
-def test_a_sender_tagged_twice_is_no_longer_new(fresh: World) -> None:
-    fresh.learn(message(sender=STRANGER, html=SHARE))
-    fresh.learn(message(sender=STRANGER, html=SHARE, date=START + timedelta(days=1)))
-    third = fresh.score(message(sender=STRANGER, html=SHARE, date=START + timedelta(days=2)))
-    assert not {"FIRST_CONTACT", "NEW_LINK_FILE_SHARING"} & signals(third)
+def _lenient() -> Policy:
+    # A deployment that holds only above 95 tags a takeover instead of holding it (held mail teaches
+    # nothing anyway), which is what these tests need to look at.
+    policies = Path(tempfile.mkdtemp())
+    shutil.copy(POLICY_DIR / "default.toml", policies / "default.toml")
+    (policies / "local.toml").write_text("[actions]\ntag = 35\nhold = 95\n")
+    return load_policy(policies)
+
+
+def _takeover(weeks: int, days: int = 0) -> bytes:
+    return message(sender=VENDOR, html=SHARE, date=START + timedelta(weeks=weeks, days=days),
+                   mailer="Thunderbird 115", hop=("198.51.100.9", "mail.example.net", "mail.example.net"))
 
 
 def test_tagged_mail_from_a_known_vendor_does_not_teach_its_new_link(tmp_path: Path) -> None:
-    # A deployment that holds only above 95 tags this takeover instead of holding it (held mail teaches
-    # nothing anyway): the tagged message must not make its link and client the vendor's habit.
-    policies = tmp_path / "policies"
-    policies.mkdir()
-    shutil.copy(POLICY_DIR / "default.toml", policies / "default.toml")
-    (policies / "local.toml").write_text("[actions]\ntag = 35\nhold = 95\n")
-    w = World(tmp_path, policy=load_policy(policies))
+    w = World(tmp_path, policy=_lenient())
     try:
         vendor_history(w, months=2)
-        attack = message(sender=VENDOR, html=SHARE, date=START + timedelta(weeks=9),
-                         mailer="Thunderbird 115", hop=("198.51.100.9", "mail.example.net", "mail.example.net"))
-        first = w.learn(attack)
+        first = w.learn(_takeover(weeks=9))
         assert first.decision.action == "tag", first.decision.report
-        again = w.score(message(sender=VENDOR, html=SHARE, date=START + timedelta(weeks=9, days=1),
-                                mailer="Thunderbird 115", hop=("198.51.100.9", "mail.example.net", "mail.example.net")))
+        again = w.score(_takeover(weeks=9, days=1))
         assert {"NEW_LINK_FILE_SHARING", "NEW_MAIL_CLIENT"} <= signals(again)
+        # ...no more alarming than the first time: a repeated novelty is not escalated by its own history
+        assert again.decision.report.score <= first.decision.report.score
+        w.learn(_takeover(weeks=9, days=1))  # tagged again: the second time makes it a habit
+        assert not {"NEW_LINK_FILE_SHARING", "NEW_MAIL_CLIENT"} & signals(w.score(_takeover(weeks=9, days=2)))
     finally:
         w.close()
 

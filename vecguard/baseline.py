@@ -28,15 +28,16 @@ AUTH_KINDS = {"spf": AUTH_SPF, "dkim": AUTH_DKIM, "dmarc": AUTH_DMARC}
 FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS, AUTH_SPF, AUTH_DKIM, AUTH_DMARC)
 
 # Provisional facts: what a tagged (suspicious, delivered) message carried is stored under its kind with
-# this prefix ("~link_site"), so ``seen()`` and ``values()`` do not count it until untagged mail shows the
-# same value again (or an analyst releases the message, which replays it as a pass). TAGGED counts the
-# tagged messages of a scope under the single value "messages"; tagged mail does not raise ``inbound``.
+# this prefix ("~link_site"), so that it does not vouch for itself. For a correspondent with untagged
+# history, ``seen()`` and ``values()`` do not count a provisional value until it recurs in untagged mail (an
+# analyst's release replays the message as a pass) or in PROVISIONAL_RECUR tagged messages: a second attack
+# of the same kind from a compromised vendor still meets a new link site, client or Reply-To. For a sender
+# known from tagged mail only, every fact was new anyway and there is no habit to protect: its provisional
+# values count at once, as ordinary facts would (otherwise each message of a newsletter that is tagged once
+# would meet the same novelty again, with more weight as its history grows, until it is held for ever).
+# TAGGED counts the tagged messages of a scope (they are in ``inbound`` too) under the value "messages".
 PROVISIONAL = "~"
 TAGGED = "~tagged"
-# A provisional value recurring in this many tagged messages is a habit after all: the Profile counts it as
-# seen, and a scope known only from tagged mail becomes known once it has this many. So a repeated attack
-# still meets novelty the second time, while a legitimate sender whose mail keeps being tagged (a newsletter
-# with tracking links) stops being "new" after the second message instead of being tagged for ever.
 PROVISIONAL_RECUR = 2
 
 
@@ -111,13 +112,15 @@ class Profile:
 
 
 def _fold_provisional(p: Profile) -> None:
-    """Count provisional values seen in ``PROVISIONAL_RECUR`` tagged messages as ordinary facts, and the
-    tagged messages as inbound ones once there are that many (see PROVISIONAL_RECUR)."""
+    """Count provisional values as ordinary facts: all of them for a scope known from tagged mail only,
+    those seen in ``PROVISIONAL_RECUR`` tagged messages for one with untagged history (see PROVISIONAL)."""
+    tagged = p.facts[TAGGED].get("messages", 0)
+    recur = 1 if p.inbound <= tagged and p.outbound == 0 else PROVISIONAL_RECUR
     merged: dict[str, Mapping[str, int]] = dict(p.facts)
     for kind, values in p.facts.items():
         if not kind.startswith(PROVISIONAL) or kind == TAGGED:
             continue
-        recurring = {v: n for v, n in values.items() if n >= PROVISIONAL_RECUR}
+        recurring = {v: n for v, n in values.items() if n >= recur}
         if recurring:
             plain = kind[len(PROVISIONAL):]
             combined = dict(merged.get(plain, _EMPTY))
@@ -125,11 +128,6 @@ def _fold_provisional(p: Profile) -> None:
                 combined[value] = combined.get(value, 0) + n
             merged[plain] = MappingProxyType(combined)
     object.__setattr__(p, "facts", MappingProxyType(merged))
-    # Tagged mail counts in ``inbound`` (history volume for the compromise detectors), except while the
-    # scope is known from nothing else: then it does not make the sender known until it recurs.
-    tagged = p.facts[TAGGED].get("messages", 0)
-    if tagged < PROVISIONAL_RECUR and p.inbound <= tagged:
-        object.__setattr__(p, "inbound", 0)
 
 
 @dataclass(frozen=True, slots=True)

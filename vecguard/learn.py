@@ -5,13 +5,11 @@ and never change the current message's score. Held mail teaches nothing but the 
 by an analyst replays the message with ``action="pass"``.
 
 Tagged mail is delivered but suspicious, so it must not vouch for itself: its facts are learned
-provisionally (``baseline.provisional``), it is counted as tagged (a scope known only from tagged mail
-stays unknown, see ``baseline.PROVISIONAL_RECUR``), and it adds no relationship. A second attack like the first, from
-the same sender, therefore still meets a "new" client, link site or Reply-To and a first contact; values
-the sender had already shown in untagged mail stay known. Untagged mail with the same values (or a
-release) makes them ordinary facts, and so does recurrence in tagged mail (``baseline.PROVISIONAL_RECUR``),
-so that a legitimate sender whose mail keeps being tagged is not new for ever. The thread index still learns the message, so a real reply to it is
-not taken for a fake one.
+provisionally (see ``baseline.PROVISIONAL``), it is counted as tagged, and it adds no relationship. A
+second attack like the first from a compromised correspondent therefore still meets a "new" link site,
+client or Reply-To; values the correspondent had already shown in untagged mail stay known, and
+untagged mail with the same values (or a release) makes them ordinary facts. The thread index still
+learns the message, so a real reply to it is not taken for a fake one.
 """
 
 from __future__ import annotations

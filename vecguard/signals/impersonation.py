@@ -39,7 +39,7 @@ class BrandImpersonation:
     T-Online" from an unrelated sender. The services are data (``data/impersonated_services.txt``, each with
     the domain names that own it); the sender belongs to a service when its domain's labels or a DKIM domain
     that passed contain an owner. A name in the display name counts fully, one only in the subject
-    ``brand_subject_factor`` (newsletters write about brands). Evidence: the service and where it was named.
+    ``brand_subject_factor``, and not at all in a reply or list/bulk mail (they discuss brands). Evidence: the service and where it was named.
     """
 
     names = ("BRAND_IMPERSONATION",)
@@ -50,7 +50,9 @@ class BrandImpersonation:
         if f.direction != "inbound" or f.sender is None or b.sender.known:
             return
         display = _clean(f.from_header.name if f.from_header else f.sender.name)
-        subject = _clean(f.subject)
+        # A subject naming a service is only news in a message that starts something: replies and list or
+        # bulk mail discuss brands all the time ("Re: yahoo groups bounce", a newsletter on Microsoft).
+        subject = "" if f.reply_subject or f.bulk or f.via_list else _clean(f.subject)
         if not display and not subject:
             return
         domains = [normalise_host(f.sender.domain), *(normalise_host(d) for d in f.auth.dkim_domains)]
