@@ -230,3 +230,14 @@ def test_outsider_writing_to_an_address_already_in_the_thread_is_list_traffic(wo
     # Delivered to Lena, but addressed to the vendor's address that the thread already had (as a list or
     # group address would be): the thread is open, and an outsider in it is not news.
     assert "THREAD_OUTSIDER" not in signals(world.score(_outsider_reply(VENDOR)))
+
+
+def test_brand_dress_up_is_judged_until_the_sender_has_untagged_history(fresh: World) -> None:
+    raw = message(sender='"PayPal Service" <notice@shop-deals-4u.com>', subject="Notice")
+    assert fresh.learn(raw).decision.action == "tag"
+    again = fresh.score(message(sender='"PayPal Service" <notice@shop-deals-4u.com>', subject="Notice",
+                                date=START + timedelta(days=1)))
+    assert "BRAND_IMPERSONATION" in signals(again) and "FIRST_CONTACT" not in signals(again)
+    with fresh.store.session() as session:  # released by an analyst: now a vouched correspondent
+        session.learn(lesson(features_of(raw), "pass"))
+    assert "BRAND_IMPERSONATION" not in signals(fresh.score(raw))

@@ -102,6 +102,11 @@ class Profile:
         return sum(self.values(kind).values())
 
     @property
+    def vouched(self) -> bool:
+        """Known from untagged mail: our users wrote to it, or it sent mail that was not tagged."""
+        return self.outbound > 0 or self.inbound > self.tagged
+
+    @property
     def tagged(self) -> int:
         """Tagged messages from this scope: delivered, but learned only provisionally."""
         return self.values(TAGGED).get("messages", 0)

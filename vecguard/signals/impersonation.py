@@ -2,8 +2,8 @@
 senders on free hosting. Structural only: names, hosts and URL words are read, nothing is fetched.
 
 These judge what a first contact *looks like*, where the behavioural detectors have nothing to compare
-with. Each fires only for a sender without history (``Profile.known`` false, so a sender whose earlier
-mail was only tagged still counts as new), except the link ones, which read the link novelty of the
+with. Each fires only for a sender without untagged history (``Profile.vouched`` false: a sender whose
+earlier mail was all tagged is still judged on its looks), except the link ones, which read the link novelty of the
 correspondent like the other link detectors.
 """
 
@@ -33,7 +33,7 @@ def _owned(owners: Sequence[str], domains: Sequence[str]) -> bool:
 
 
 class BrandImpersonation:
-    """BRAND_IMPERSONATION: a sender with no history names a service its domain does not belong to.
+    """BRAND_IMPERSONATION: a sender with no untagged history names a service its domain does not belong to.
 
     "PayPal Service <info@random-shop.example>", "Microsoft 365 Admin" from a Brazilian ISP, "Nachricht von
     T-Online" from an unrelated sender. The services are data (``data/impersonated_services.txt``, each with
@@ -47,7 +47,7 @@ class BrandImpersonation:
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
-        if f.direction != "inbound" or f.sender is None or b.sender.known:
+        if f.direction != "inbound" or f.sender is None or b.sender.vouched:
             return
         display = _clean(f.from_header.name if f.from_header else f.sender.name)
         # A subject naming a service is only news in a message that starts something: replies and list or
@@ -116,7 +116,7 @@ class SenderOnFreeHosting:
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
-        if f.direction != "inbound" or f.sender is None or b.sender.known or not f.sender.domain:
+        if f.direction != "inbound" or f.sender is None or b.sender.vouched or not f.sender.domain:
             return
         cat = category(f.sender.domain)
         if cat in ("site_builder", "file_sharing") and registered_domain(f.sender.domain) != f.sender.domain:
