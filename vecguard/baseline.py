@@ -27,6 +27,24 @@ AUTH_DMARC = "auth_dmarc"    # DMARC result
 AUTH_KINDS = {"spf": AUTH_SPF, "dkim": AUTH_DKIM, "dmarc": AUTH_DMARC}
 FACT_KINDS = (LINK_SITE, CLIENT, NETWORK, HELO, DKIM, REPLY_TO, HOUR, RECIPIENTS, AUTH_SPF, AUTH_DKIM, AUTH_DMARC)
 
+# Provisional facts: what a tagged (suspicious, delivered) message carried is stored under its kind with
+# this prefix ("~link_site"), so that it does not vouch for itself. For a correspondent with untagged
+# history, ``seen()`` and ``values()`` do not count a provisional value until it recurs in untagged mail (an
+# analyst's release replays the message as a pass) or in PROVISIONAL_RECUR tagged messages: a second attack
+# of the same kind from a compromised vendor still meets a new link site, client or Reply-To. For a sender
+# known from tagged mail only, every fact was new anyway and there is no habit to protect: its provisional
+# values count at once, as ordinary facts would (otherwise each message of a newsletter that is tagged once
+# would meet the same novelty again, with more weight as its history grows, until it is held for ever).
+# TAGGED counts the tagged messages of a scope (they are in ``inbound`` too) under the value "messages".
+PROVISIONAL = "~"
+TAGGED = "~tagged"
+PROVISIONAL_RECUR = 2
+
+
+def provisional(kind: str) -> str:
+    """The fact kind under which a tagged message's observation of ``kind`` is kept."""
+    return PROVISIONAL + kind
+
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 RECIPIENT_BUCKETS = ((1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (30, "11-30"))
@@ -62,6 +80,10 @@ class Profile:
     names: tuple[str, ...] = ()   # display names seen, most frequent first
     facts: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __post_init__(self) -> None:
+        if TAGGED in self.facts:  # only tagged mail writes provisional facts
+            _fold_provisional(self)
+
     @property
     def known(self) -> bool:
         """True once any mail went either way."""
@@ -78,6 +100,39 @@ class Profile:
     def observations(self, kind: str) -> int:
         """How many observations of ``kind`` were recorded."""
         return sum(self.values(kind).values())
+
+    @property
+    def vouched(self) -> bool:
+        """Known from untagged mail: our users wrote to it, or it sent mail that was not tagged."""
+        return self.outbound > 0 or self.inbound > self.tagged
+
+    @property
+    def tagged(self) -> int:
+        """Tagged messages from this scope: delivered, but learned only provisionally."""
+        return self.values(TAGGED).get("messages", 0)
+
+    def seen_provisionally(self, kind: str, value: str) -> int:
+        """How many tagged messages carried ``value`` for ``kind`` (not counted by :meth:`seen`)."""
+        return self.values(provisional(kind)).get(value, 0)
+
+
+def _fold_provisional(p: Profile) -> None:
+    """Count provisional values as ordinary facts: all of them for a scope known from tagged mail only,
+    those seen in ``PROVISIONAL_RECUR`` tagged messages for one with untagged history (see PROVISIONAL)."""
+    tagged = p.facts[TAGGED].get("messages", 0)
+    recur = 1 if p.inbound <= tagged and p.outbound == 0 else PROVISIONAL_RECUR
+    merged: dict[str, Mapping[str, int]] = dict(p.facts)
+    for kind, values in p.facts.items():
+        if not kind.startswith(PROVISIONAL) or kind == TAGGED:
+            continue
+        recurring = {v: n for v, n in values.items() if n >= recur}
+        if recurring:
+            plain = kind[len(PROVISIONAL):]
+            combined = dict(merged.get(plain, _EMPTY))
+            for value, n in recurring.items():
+                combined[value] = combined.get(value, 0) + n
+            merged[plain] = MappingProxyType(combined)
+    object.__setattr__(p, "facts", MappingProxyType(merged))
 
 
 @dataclass(frozen=True, slots=True)

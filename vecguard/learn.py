@@ -3,6 +3,13 @@
 Kept apart from reading, like rspamd's REPLIES_CHECK / REPLIES_SET: lessons are drawn after the decision
 and never change the current message's score. Held mail teaches nothing but the held counter; a release
 by an analyst replays the message with ``action="pass"``.
+
+Tagged mail is delivered but suspicious, so it must not vouch for itself: its facts are learned
+provisionally (see ``baseline.PROVISIONAL``), it is counted as tagged, and it adds no relationship. A
+second attack like the first from a compromised correspondent therefore still meets a "new" link site,
+client or Reply-To; values the correspondent had already shown in untagged mail stay known, and
+untagged mail with the same values (or a release) makes them ordinary facts. The thread index still
+learns the message, so a real reply to it is not taken for a fake one.
 """
 
 from __future__ import annotations
@@ -103,6 +110,8 @@ def lesson(f: Features, action: str) -> Lesson:
             return Lesson(f.date, scopes=(ScopeLesson(SENDER, sender.address, held=1),
                                           ScopeLesson(ORG, sender.org, held=1)))
         facts = inbound_facts(f)
+        if action == "tag":
+            return _tagged_lesson(f, sender.address, sender.org, facts)
         has_links = 1 if f.links else 0
         return Lesson(
             f.date,
@@ -131,3 +140,15 @@ def lesson(f: Features, action: str) -> Lesson:
         known_domains=tuple(dict.fromkeys(r.org for r in external if r.org)),
     )
 
+
+
+def _tagged_lesson(f: Features, address: str, org: str, facts: tuple[tuple[str, str], ...]) -> Lesson:
+    """What a tagged inbound message teaches: provisional facts and the tagged count, nothing that vouches."""
+    provisional = tuple((b.provisional(kind), value) for kind, value in facts) + ((b.TAGGED, "messages"),)
+    return Lesson(
+        f.date,
+        scopes=(ScopeLesson(SENDER, address, inbound=1, facts=provisional),
+                ScopeLesson(ORG, org, inbound=1, facts=provisional)),
+        thread=thread_lesson(f, ours=False),
+        known_domains=(org,),  # its real domain must be indexed, or a lookalike of it would pass
+    )

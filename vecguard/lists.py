@@ -130,3 +130,24 @@ def name_fragment(name: str, part: str, min_length: int) -> str | None:
     if any(fragment in word for word in generic_name_words()):
         return None
     return fragment
+
+
+@functools.cache
+def impersonated_services() -> tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]:
+    """(name, whole-word pattern, owners) of the services in ``impersonated_services.txt``: a sender whose
+    domain contains none of the owners and that names the service is dressing up as it."""
+    entries = []
+    for line in read_lines("impersonated_services.txt"):
+        name, _, owners = line.partition("=")
+        name = " ".join(name.lower().split())
+        words = [re.escape(w) for w in re.split(r"[\s-]+", name)]
+        pattern = re.compile(r"(?<![a-z0-9])" + r"[\s\-_.]*".join(words) + r"(?![a-z0-9])")
+        owned = tuple(owners.lower().split()) or (re.sub(r"[\s-]", "", name),)
+        entries.append((name, pattern, owned))
+    return tuple(entries)
+
+
+@functools.cache
+def credential_words() -> frozenset[str]:
+    """Words of a credential-harvest link (``credential_words.txt``: login, signin, verify, webscr...)."""
+    return frozenset(w.lower() for w in read_lines("credential_words.txt"))

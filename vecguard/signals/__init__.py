@@ -42,7 +42,7 @@ def surprise(distinct: int, observations: int, prior: float = 2.0) -> float:
     return 1.0 - (distinct + prior) / (observations + 2 * prior)
 
 
-from . import auth, composite, compromise, content, links, lookalike, novelty, thread, trust
+from . import auth, composite, compromise, content, impersonation, links, lookalike, novelty, thread, trust
 
 REGISTRY: tuple[Detector, ...] = (
     content.BodyNotScanned(),
@@ -53,6 +53,9 @@ REGISTRY: tuple[Detector, ...] = (
     links.NewLinkSite(),
     links.NameInLink(),
     links.LinkPresentation(),
+    impersonation.BrandImpersonation(),
+    impersonation.HarvestLink(),
+    impersonation.SenderOnFreeHosting(),
     lookalike.LookalikeDomain(),
     lookalike.DisguisedLinkToken(),
     compromise.NewMailClient(),

@@ -39,7 +39,8 @@ def link_novelty(f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float
 
     For a known organisation the strength is the surprise given its history (messages received and
     distinct sites shared); for an unknown sender every third-party site is new with a fixed
-    ``unknown_sender_link_strength``, because there is no habit to compare with.
+    ``unknown_sender_link_strength``, because there is no habit to compare with. A site shown before only
+    in tagged mail (a provisional fact) is still new, at ``provisional_repeat_factor`` of that strength.
     """
     result: dict[str, float] = {}
     if f.direction != "inbound" or f.sender is None:
@@ -57,6 +58,9 @@ def link_novelty(f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float
         site = link_site(link.host)
         if site not in known_sites and site not in result:
             result[site] = strength
+            if b.org.seen_provisionally(LINK_SITE, site) or b.sender.seen_provisionally(LINK_SITE, site):
+                # Shown before, but only in tagged mail: still new, yet no more alarming than the first time.
+                result[site] *= cfg["provisional_repeat_factor"]
     return result
 
 
@@ -71,7 +75,7 @@ class NewLinkSite:
 
     names = ("NEW_LINK_SITE", *CATEGORY_SIGNALS.values())
     settings: Mapping[str, float] = {"unknown_sender_link_strength": 0.6, "bulk_link_factor": 0.5,
-                                     "novelty_prior": 2}
+                                     "novelty_prior": 2, "provisional_repeat_factor": 0.6}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:

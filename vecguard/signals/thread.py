@@ -49,8 +49,9 @@ def _orgs(addresses: frozenset[str]) -> set[str]:
 class ThreadOutsider:
     """THREAD_OUTSIDER: a reply into a known conversation from someone whose organisation was not in it.
 
-    Mailing-list threads are open to anyone and do not count. Evidence: the thread size and its
-    participants' organisations.
+    Mailing-list threads are open to anyone and do not count: those with list headers, and replies that
+    name none of our recipients but go to an address already in the thread (a list or group address
+    without List-Id). Evidence: the thread size and its participants' organisations.
     """
 
     names = ("THREAD_OUTSIDER",)
@@ -62,6 +63,9 @@ class ThreadOutsider:
             return
         if f.sender.address in b.thread.participants:
             return
+        named = {a.address for a in f.to + f.cc}
+        if f.local_recipients and not named.intersection(f.local_recipients) and named & b.thread.participants:
+            return  # sent to an address the thread already had, not to us: list traffic without list headers
         orgs = _orgs(b.thread.participants)
         if f.sender.org in orgs:
             return
