@@ -127,6 +127,9 @@ def profile_summary(profile: Profile) -> dict[str, Any]:
         "names": list(profile.names),
         "usual": {FACT_LABELS.get(kind, kind): _usual(profile.values(kind)) for kind in b.FACT_KINDS
                   if profile.values(kind)},
+        # seen only in tagged mail: not yet counted as usual (see vecguard.baseline.PROVISIONAL)
+        "tagged_only": {FACT_LABELS.get(kind, kind): _usual(profile.values(b.provisional(kind)))
+                        for kind in b.FACT_KINDS if profile.values(b.provisional(kind))},
     }
 
 

@@ -110,6 +110,7 @@ def investigation(stream: IO[str], view: Mapping[str, Any]) -> None:
                  ("messages", (f"{p['inbound']} in, {p['outbound']} out, {p['held']} held, "
                               f"{p['per_month'] if p['per_month'] is not None else '-'} per month"))]
         pairs += [(f"usual {label}", _usual(values)) for label, values in p["usual"].items()]
+        pairs += [(f"{label} (tagged mail only)", _usual(values)) for label, values in p["tagged_only"].items()]
         if scope == "address":
             pairs.append(("usual recipients", _usual(history["usual_recipients"])))
         section(stream, f"sender {scope} history", pairs)
@@ -160,6 +161,7 @@ def correspondent(stream: IO[str], view: Mapping[str, Any]) -> None:
                           f"{view['per_month'] if view['per_month'] is not None else '-'} per month")),
              ("display names", ", ".join(view["names"]) or "-")]
     pairs += [(f"usual {label}", _usual(values)) for label, values in view["usual"].items()]
+    pairs += [(f"{label} (tagged mail only)", _usual(values)) for label, values in view["tagged_only"].items()]
     pairs += [("writes to", _usual(view["usual_recipients"])), ("written to by", _usual(view["our_users_writing_to_it"]))]
     if "addresses" in view:
         pairs.append(("addresses", _usual(view["addresses"])))
