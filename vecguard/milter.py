@@ -18,6 +18,18 @@ message gets the fail mode at once; the abandoned worker rolls its transaction b
 a message answered with the fail mode teaches nothing), and on PostgreSQL a ``statement_timeout`` equal
 to the budget makes the server cancel the hung statement, so a worker is never stuck for long.
 
+Sender authentication (``verify_auth``): DKIM/SPF/DMARC by DNS for mail without trusted
+Authentication-Results, with the SMTP session's client address, HELO and MAIL FROM, within
+``auth_budget_ms`` (below the time budget). With SQLite the DNS wait happens outside the writers' lock.
+
+Forged Authentication-Results (``remove_forged_auth``, on by default with ``authserv_ids``): for each
+trusted authserv-id the topmost header is the writer's (it inserts at the top) and any lower header claiming
+the same id was in the message when it arrived: those are deleted with ``chgheader`` (RFC 8601 section 5),
+exactly the ones the scorer already ignores (vecguard.auth.forged_results). Headers of other ids are left
+alone. Postfix shows a milter the headers added by milters listed before it in ``smtpd_milters``, in place,
+and counts them in ``chgheader`` indexes (measured with Postfix 3.7), so OpenDKIM/OpenDMARC listed before
+vecguard are read and kept, provided each writes one header under its own authserv-id.
+
 Mail from our own users teaches the baseline: From a local domain, authenticated (``{auth_authen}``), or
 received on a submission listener (Postfix ``{daemon_name}`` in ``submission_daemon_names``).
 
@@ -28,6 +40,7 @@ connections finish, and :func:`run` then closes the pool and the store.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import threading
 import time
@@ -40,6 +53,7 @@ from typing import Any, Final, TypeVar
 
 import Milter
 
+from .auth import authserv_id
 from .engine import Engine, Outcome
 from .envelope import Envelope
 from .errors import StoreError
@@ -47,7 +61,7 @@ from .features import Context
 from .history.store import Store
 from .policy import Policy
 from .report import signal_list, summary_line
-from .settings import Settings
+from .settings import Settings, dns_verifier, removes_forged_auth
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +93,25 @@ class Result:
     elapsed_ms: float = 0.0
 
 
+class _LockReleasingVerifier:
+    """The DNS verifier, run with the SQLite writers' lock released: a message waiting on DNS must not
+    hold up every other message (nothing has touched the database yet when the engine verifies)."""
+
+    def __init__(self, verifier: Any, lock: threading.Lock) -> None:
+        self.verifier = verifier
+        self.lock = lock
+        self.held = threading.local()
+
+    def verify(self, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(self.held, "value", False):
+            return self.verifier.verify(*args, **kwargs)
+        self.lock.release()
+        try:
+            return self.verifier.verify(*args, **kwargs)
+        finally:
+            self.lock.acquire()
+
+
 class Runtime:
     """What every connection shares: settings, the engine, the store (opened lazily), the worker pool.
 
@@ -93,16 +126,20 @@ class Runtime:
         cap = min(settings.max_message_bytes, policy.max_message_bytes)
         self.policy = replace(policy, max_message_bytes=cap)
         self.max_bytes = cap
+        self._sqlite_lock = threading.Lock()
+        verifier = dns_verifier(settings)
+        self.dns = _LockReleasingVerifier(verifier, self._sqlite_lock) if verifier is not None else None
         self.engine = Engine(self.policy, Context(local_domains=frozenset(settings.local_domains),
                                                   authserv_ids=frozenset(settings.authserv_ids),
-                                                  max_links=policy.max_links))
+                                                  max_links=policy.max_links), self.dns)
+        self.remove_forged = removes_forged_auth(settings)
+        self.our_ids = frozenset(settings.authserv_ids)
         self.budget = settings.time_budget_ms / 1000.0
         self._store_factory = store_factory or (lambda url: Store(url))
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self._retry_at = 0.0
         self._store_error = ""
-        self._sqlite_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vecguard-eom")
 
     def warm_up(self) -> None:
@@ -194,6 +231,8 @@ class Runtime:
         serial = self._sqlite_lock if store.dialect == "sqlite" else contextlib.nullcontext()
         outcome: Outcome | None = None
         learned = False
+        if self.dns is not None:
+            self.dns.held.value = store.dialect == "sqlite"
         try:
             with serial, store.session() as session:
                 outcome = self.engine.decide(envelope, session)
@@ -212,6 +251,16 @@ class Runtime:
             learned = False
         assert outcome is not None
         return outcome, learned
+
+
+def _address(hostaddr: Any) -> str | None:
+    """The client IP of libmilter's ``hostaddr``: a tuple (ip, port, ...) for IPv4/IPv6, else nothing
+    (pymilter's TestCtx passes the bare string)."""
+    value = hostaddr[0] if isinstance(hostaddr, tuple) and hostaddr else hostaddr
+    try:
+        return str(ipaddress.ip_address(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _header_value(text: str) -> str:
@@ -247,6 +296,8 @@ def fail_safe(method: F) -> F:
                 return TEMPFAIL
             with contextlib.suppress(Exception):  # the header is best effort; the message goes on regardless
                 self.addheader("X-VECGuard-Action", "error")
+            with contextlib.suppress(Exception):
+                self._remove_forged(self.queue_id())
             return CONTINUE
 
     return wrapper  # type: ignore[return-value]
@@ -272,6 +323,9 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
         self._subject: str | None = None
         self._authenticated = False
         self._failure: str | None = None
+        self._ar_count = 0  # Authentication-Results headers seen (chgheader counts them by name)
+        self._ar_seen: set[str] = set()  # trusted authserv-ids met so far (the first one is the writer's)
+        self._forged: list[int] = []  # lower copies of a trusted id: removed at end of message
 
     def queue_id(self) -> str:
         """Postfix's queue id (macro ``i``), "-" before it is known."""
@@ -292,7 +346,7 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
     def connect(self, hostname: str, family: int, hostaddr: Any) -> int:
         """Keep the client's name and address (first external hop for the features)."""
         self._client_name = hostname
-        self._client_address = hostaddr[0] if isinstance(hostaddr, tuple) and hostaddr else None
+        self._client_address = _address(hostaddr)
         daemon = self.getsymval("{daemon_name}")
         self._submission = bool(daemon) and daemon in self.runtime.settings.submission_daemon_names
         return CONTINUE
@@ -322,8 +376,16 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
     @fail_safe
     def header(self, field: str, value: bytes) -> int:
         """Buffer one header field as received (bytes: no decoding on the hot path)."""
-        if self._subject is None and field.lower() == "subject":
+        name = field.lower()
+        if self._subject is None and name == "subject":
             self._subject = value.decode("utf-8", "replace")
+        elif name == "authentication-results" and self.runtime.remove_forged:
+            self._ar_count += 1
+            serv = authserv_id(value.decode("utf-8", "replace"))
+            if serv in self.runtime.our_ids:
+                if serv in self._ar_seen:
+                    self._forged.append(self._ar_count)  # below the writer's own: arrived from outside
+                self._ar_seen.add(serv)
         self._append(field.encode("ascii", "replace") + b": " + value + b"\r\n")
         return CONTINUE
 
@@ -356,6 +418,8 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
             )
             result = self.runtime.evaluate(envelope)
         rc = self._act(result)
+        if rc != TEMPFAIL:
+            self._remove_forged(queue_id)
         self._log(queue_id, result)
         self._reset()
         if rc == TEMPFAIL:
@@ -397,6 +461,14 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
             # Postfix ignores the reason text; the decision record keeps it (with the queue id).
             self.quarantine(summary_line(decision, self.runtime.policy)[:200] or "vecguard hold")
         return CONTINUE
+
+    def _remove_forged(self, queue_id: str) -> None:
+        """Delete the forged copies of trusted Authentication-Results (highest index first, so the lower
+        indexes still name the same headers)."""
+        for index in reversed(self._forged):
+            self.chgheader("Authentication-Results", index, "")
+        if self._forged:
+            log.info("%s: removed %d forged Authentication-Results", queue_id, len(self._forged))
 
     def _log(self, queue_id: str, result: Result) -> None:
         """The one INFO line per message."""
