@@ -196,6 +196,27 @@ def test_sigterm_stops_cleanly(gateway: Gateway) -> None:
     assert "vecguard milter stopped" in milter.log()
 
 
+def test_pre_forked_workers_share_the_socket(gateway: Gateway) -> None:
+    """--workers 2: two processes accept on the one socket; mail flows; SIGTERM stops them all."""
+    pf, sink = gateway.postfix, gateway.sink
+    milter = gateway.milter("workers", "--workers", "2").start()
+    try:
+        assert milter.proc is not None
+        wait_for_log(milter, "2 worker processes")
+        children = Path(f"/proc/{milter.proc.pid}/task/{milter.proc.pid}/children").read_text().split()
+        assert len(children) == 2, children
+        for i in range(4):
+            pf.send(message(message_id=f"<w{i}@harborlogistics.co.uk>"), VENDOR_ADDR, [BUYER_ADDR])
+        for i in range(4):
+            assert "X-VECGuard-Score" in vecguard_headers(sink.wait_for(f"<w{i}@harborlogistics.co.uk>"))
+        assert milter.log().count(" action=") == 4
+    finally:
+        code = milter.stop()
+    assert code == 0, milter.log()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+    assert "vecguard milter stopped" in milter.log()
+
+
 UPSTREAM_MILTER = '''\
 import sys, Milter
 class Upstream(Milter.Base):  # writes its Authentication-Results at index 1, as OpenDKIM and OpenDMARC do

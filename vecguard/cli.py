@@ -204,7 +204,8 @@ def _settings(args: argparse.Namespace) -> Any:
         "socket": getattr(args, "socket", None), "db_url": args.db, "policy_dir": args.policy,
         "local_domains": args.local_domain, "authserv_ids": getattr(args, "authserv_id", None),
         "verify_auth": getattr(args, "verify_auth", None) or None, "resolvers": getattr(args, "resolver", None),
-        "auth_budget_ms": None if budget is None else max(10, round(budget * 1000))})
+        "auth_budget_ms": None if budget is None else max(10, round(budget * 1000)),
+        "workers": getattr(args, "workers", None)})
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -361,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     milter.add_argument("--socket", metavar="SPEC", default=None,
                         help="libmilter socket: unix:/PATH or inet:PORT@HOST (default: unix:/run/vecguard/milter.sock)")
     auth(milter)
+    milter.add_argument("--workers", metavar="N", type=int, default=None,
+                        help="milter processes pre-forked on the one socket (default 1)")
     milter.set_defaults(func=cmd_milter)
 
     prune = sub.add_parser("prune", help="delete decision-log and thread-index rows older than DAYS")

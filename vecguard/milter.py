@@ -42,6 +42,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +54,7 @@ from functools import wraps
 from typing import Any, Final, TypeVar
 
 import Milter
+import milter
 
 from .auth import authserv_id
 from .engine import Engine, Outcome
@@ -119,14 +122,15 @@ class Runtime:
     """
 
     def __init__(self, settings: Settings, policy: Policy, store_factory: Callable[[str | None], Store] | None = None,
-                 ) -> None:
+                 writer_lock: Any = None) -> None:
         self.settings = settings
         # The buffer cap and the parser's limit are the same number, so a capped buffer is always seen as
         # over the limit: headers only, BODY_NOT_SCANNED, never a silently truncated body.
         cap = min(settings.max_message_bytes, policy.max_message_bytes)
         self.policy = replace(policy, max_message_bytes=cap)
         self.max_bytes = cap
-        self._sqlite_lock = threading.Lock()
+        # One SQLite writer at a time; shared by the pre-forked workers (a process-shared lock) if any.
+        self._sqlite_lock = writer_lock if writer_lock is not None else threading.Lock()
         verifier = dns_verifier(settings)
         self.dns = _LockReleasingVerifier(verifier, self._sqlite_lock) if verifier is not None else None
         self.engine = Engine(self.policy, Context(local_domains=frozenset(settings.local_domains),
@@ -484,8 +488,92 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
 
 
 def run(settings: Settings, policy: Policy) -> None:
-    """Serve the milter on ``settings.socket`` until SIGTERM; then close the pool and the store."""
-    runtime = Runtime(settings, policy)
+    """Serve the milter on ``settings.socket`` until SIGTERM; then close the pool and the store.
+
+    With ``workers`` > 1 the socket is opened once and that many processes are forked to accept on it
+    (libmilter in pre-forked children): each has its own threads, engine and store connections, so the
+    message work is no longer serialised by one interpreter's GIL. SQLite writers still take turns, on a
+    lock shared by the processes. The parent only forwards SIGTERM/SIGINT/SIGHUP and waits."""
+    if settings.workers <= 1:
+        runtime = Runtime(settings, policy)
+        _serve(runtime, settings, policy)
+        return
+    import multiprocessing
+
+    writer_lock = multiprocessing.get_context("fork").Lock()
+    parent = Runtime(settings, policy)
+    parent.warm_up()  # imports and lazy tables once, shared copy-on-write by the children
+    with contextlib.suppress(StoreError):  # create the schema once, not in a race between the workers
+        parent.store()
+    parent.close()  # no connection crosses the fork
+    _register(settings)
+    milter.opensocket(True)
+    children = []
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own runtime (threads and connections do not survive a fork)
+            code = 0
+            try:
+                _serve(Runtime(settings, policy, writer_lock=writer_lock), settings, policy, registered=True)
+            except BaseException:  # noqa: BLE001  logged; the parent sees the exit status
+                log.exception("milter worker failed")
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    _supervise(children)
+
+
+def _register(settings: Settings) -> None:
+    """libmilter's callbacks, connection spec and registration: pymilter's runmilter() up to opensocket."""
+    milter.set_connect_callback(Milter.connect_callback)
+    milter.set_helo_callback(lambda ctx, host: ctx.getpriv().hello(host))
+    milter.set_envfrom_callback(lambda ctx, *b: ctx.getpriv().envfrom_bytes(*b))
+    milter.set_envrcpt_callback(lambda ctx, *b: ctx.getpriv().envrcpt_bytes(*b))
+    milter.set_header_callback(lambda ctx, f, v: ctx.getpriv().header_bytes(f, v))
+    milter.set_eoh_callback(lambda ctx: ctx.getpriv().eoh())
+    milter.set_body_callback(lambda ctx, chunk: ctx.getpriv().body(chunk))
+    milter.set_eom_callback(lambda ctx: ctx.getpriv().eom())
+    milter.set_abort_callback(lambda ctx: ctx.getpriv().abort())
+    milter.set_close_callback(Milter.close_callback)
+    milter.setconn(settings.socket)
+    milter.register(NAME, data=lambda ctx: ctx.getpriv().data(), unknown=lambda ctx, cmd: ctx.getpriv().unknown(cmd),
+                    negotiate=Milter.negotiate_callback)
+    Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE)
+
+
+def _supervise(children: list[int]) -> None:
+    """Forward stop signals to the workers and wait for all of them; if one dies, stop the others (the
+    service manager restarts the lot)."""
+    def forward(signum: int, _frame: Any) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    log.info("vecguard milter: %d worker processes", len(children))
+    remaining = set(children)
+    failed = False
+    while remaining:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid in remaining:
+            remaining.discard(pid)
+            if status != 0 and remaining:
+                failed = True
+                log.error("milter worker %d exited with status %d; stopping the others", pid, status)
+                forward(signal.SIGTERM, None)
+    log.info("vecguard milter stopped")
+    if failed:
+        raise SystemExit(1)
+
+
+def _serve(runtime: Runtime, settings: Settings, policy: Policy, registered: bool = False) -> None:
     runtime.warm_up()
     try:
         runtime.store()
@@ -497,7 +585,11 @@ def run(settings: Settings, policy: Policy) -> None:
     log.info("vecguard milter listening on %s (policy %s, fail mode %s, time budget %d ms)", settings.socket,
              ", ".join(policy.sources) or "-", settings.fail_mode, settings.time_budget_ms)
     try:
-        Milter.runmilter(NAME, settings.socket, timeout=0)
+        if registered:
+            milter.main()
+        else:
+            Milter.runmilter(NAME, settings.socket, timeout=0)
     finally:
         runtime.close()
-        log.info("vecguard milter stopped")
+        if not registered:
+            log.info("vecguard milter stopped")

@@ -20,6 +20,7 @@ never reads configuration.
     verify_auth = false                              # DKIM/SPF/DMARC by DNS when no trusted results
     resolvers = ["127.0.0.1:53"]                     # nameservers for verify_auth; empty: /etc/resolv.conf
     auth_budget_ms = 2000                            # per-message DNS limit, below time_budget_ms
+    workers = 1                                      # milter processes on the one socket (pre-forked)
 
 Environment: ``VECGUARD_CONFIG`` (the file), ``VECGUARD_SOCKET``, ``VECGUARD_DB``, ``VECGUARD_POLICY``,
 ``VECGUARD_LOCAL_DOMAINS``, ``VECGUARD_AUTHSERV_IDS`` and ``VECGUARD_RESOLVERS`` (comma-separated),
@@ -62,12 +63,13 @@ class Settings:
     verify_auth: bool = False
     resolvers: tuple[tuple[str, int], ...] = ()  # (host, port); empty: the system's resolv.conf
     auth_budget_ms: int = 2000
+    workers: int = 1  # milter processes sharing the one listening socket
     source: str | None = None  # the file the settings came from, for messages
 
 
 _KEYS: Final = ("socket", "db_url", "policy_dir", "local_domains", "submission_daemon_names", "authserv_ids",
                 "max_message_bytes", "time_budget_ms", "fail_mode", "subject_prefix", "pass_header",
-                "remove_forged_auth", "verify_auth", "resolvers", "auth_budget_ms")
+                "remove_forged_auth", "verify_auth", "resolvers", "auth_budget_ms", "workers")
 _TRUE: Final = ("1", "true", "yes", "on")
 _FALSE: Final = ("0", "false", "no", "off")
 
@@ -200,6 +202,7 @@ def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
         raise fail("auth_budget_ms", f"must be below time_budget_ms ({time_budget}): the DNS checks are part "
                                      "of the end-of-message work")
     resolvers = _resolvers(names("resolvers"), fail)
+    workers = integer("workers", 1, 64)
     return replace(
         settings,
         max_message_bytes=size if size is not None else settings.max_message_bytes,
@@ -211,6 +214,7 @@ def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
         verify_auth=bool(boolean("verify_auth")),
         resolvers=resolvers,
         auth_budget_ms=auth_budget,
+        workers=workers or 1,
     )
 
 
