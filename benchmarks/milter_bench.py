@@ -127,13 +127,33 @@ def drain(postfix: Postfix, sink: Sink, sent: int, timeout: float = 300) -> tupl
     return sink.count(), len(postfix.held())
 
 
+def family(pid: int) -> list[int]:
+    """The milter process and its pre-forked workers."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [pid, *(int(c) for c in children.read_text().split())] if children.exists() else [pid]
+
+
 def rss_kb(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0])
+    """VmRSS and VmHWM summed over the milter's processes (workers share pages: an upper bound)."""
+    fields = {"VmRSS": 0, "VmHWM": 0}
+    for p in family(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in fields:
+                fields[key] += int(value.split()[0])
     return fields
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the milter's processes so far (a CPU-time measure: not disturbed by load)."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in family(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def main() -> int:
@@ -182,11 +202,14 @@ def main() -> int:
         time.sleep(1.0)
         before = sink.count()
         sink.messages.clear()
+        assert milter.proc is not None
+        cpu_before = cpu_seconds(milter.proc.pid)
         latencies, wall, refused, late = send_all(postfix.smtp_port, messages, args.connections, args.rate)
         delivered, held = drain(postfix, sink, len(messages))
         assert milter.proc is not None
         results["with"] = dict(summary(latencies, wall, late), refused=refused, delivered=delivered, held=held,
-                               milter_rss_kb=rss_kb(milter.proc.pid))
+                               milter_rss_kb=rss_kb(milter.proc.pid),
+                               milter_cpu_ms_per_msg=(cpu_seconds(milter.proc.pid) - cpu_before) * 1000 / len(messages))
         log = milter.log()
         results["with"]["actions"] = {a: log.count(f" action={a}") for a in ("pass", "tag", "hold", "error")}
         results["with"]["errors"] = [line for line in log.splitlines() if " action=error" in line][:3]
@@ -214,7 +237,7 @@ def main() -> int:
               f"+ refused {run['refused']}; lost {lost}")
     print(f"milter RSS {w['milter_rss_kb']['VmRSS'] / 1024:.0f} MB (peak {w['milter_rss_kb']['VmHWM'] / 1024:.0f} MB); "
           f"actions {w['actions']}; end-of-message work in the milter p50 {w['eom_work_ms'].get('p50', 0):.2f} ms, "
-          f"p99 {w['eom_work_ms'].get('p99', 0):.2f} ms")
+          f"p99 {w['eom_work_ms'].get('p99', 0):.2f} ms; milter CPU {w['milter_cpu_ms_per_msg']:.2f} ms a message")
     for line in w["errors"]:
         print(f"error: {line[:300]}")
     if args.json:

@@ -202,7 +202,7 @@ def test_pre_forked_workers_share_the_socket(gateway: Gateway) -> None:
     milter = gateway.milter("workers", "--workers", "2").start()
     try:
         assert milter.proc is not None
-        wait_for_log(milter, "2 worker processes")
+        wait_for_log(milter, "2 worker processes", timeout=30)
         children = Path(f"/proc/{milter.proc.pid}/task/{milter.proc.pid}/children").read_text().split()
         assert len(children) == 2, children
         for i in range(4):

@@ -1,8 +1,9 @@
 """The Postfix milter: glue between libmilter's callbacks and the engine, nothing else.
 
 Lifecycle (pymilter's template.py): connect/hello/envfrom/envrcpt keep envelope fields; header/eoh/body
-append to a size-capped buffer and do not even reply (``@noreply``); all work happens at end-of-message
-(``eom``): build the Envelope, run ``Engine.decide`` and ``Engine.learn`` in one store session, act:
+append to a size-capped buffer. None of them replies (``@noreply``: Postfix does not wait for a round
+trip per command, which under load costs a thread wake-up and a wait for the GIL each); all work happens
+at end-of-message (``eom``): build the Envelope, run ``Engine.decide`` and ``Engine.learn`` in one store session, act:
 
 - ``hold``: quarantine (Postfix's hold queue) plus the headers, so a released message still says why;
   the decision record, with the ``{i}`` queue id, is stored by ``learn`` (Postfix drops the reason text);
@@ -34,7 +35,8 @@ Mail from our own users teaches the baseline: From a local domain, authenticated
 received on a submission listener (Postfix ``{daemon_name}`` in ``submission_daemon_names``).
 
 libmilter treats SIGTERM, SIGINT and SIGHUP as "stop": ``milter.main()`` returns after the running
-connections finish, and :func:`run` then closes the pool and the store.
+connections finish, and :func:`run` then closes the pool and the store. With ``workers`` > 1 the socket
+is opened once and pre-forked worker processes accept on it; the parent forwards the stop signals.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ import milter
 from .auth import authserv_id
 from .engine import Engine, Outcome
 from .envelope import Envelope
-from .errors import StoreError
+from .errors import StoreError, VecguardError
 from .features import Context
 from .history.store import Store
 from .policy import Policy
@@ -346,6 +348,7 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
 
     # --------------------------------------------------------------------------------- callbacks
 
+    @noreply
     @fail_safe
     def connect(self, hostname: str, family: int, hostaddr: Any) -> int:
         """Keep the client's name and address (first external hop for the features)."""
@@ -355,12 +358,14 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
         self._submission = bool(daemon) and daemon in self.runtime.settings.submission_daemon_names
         return CONTINUE
 
+    @noreply
     @fail_safe
     def hello(self, heloname: str) -> int:
         """Keep the HELO name."""
         self._helo = heloname
         return CONTINUE
 
+    @noreply
     @fail_safe
     def envfrom(self, mailfrom: str, *params: str) -> int:
         """A new message starts: reset, keep the sender and whether the client authenticated."""
@@ -369,6 +374,7 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
         self._authenticated = bool(self.getsymval("{auth_authen}")) or self._submission
         return CONTINUE
 
+    @noreply
     @fail_safe
     def envrcpt(self, to: str, *params: str) -> int:
         """Keep each envelope recipient."""
@@ -507,7 +513,7 @@ def run(settings: Settings, policy: Policy) -> None:
         parent.store()
     parent.close()  # no connection crosses the fork
     _register(settings)
-    milter.opensocket(True)
+    _open_socket(settings)
     children = []
     for _ in range(settings.workers):
         pid = os.fork()
@@ -515,7 +521,7 @@ def run(settings: Settings, policy: Policy) -> None:
             code = 0
             try:
                 _serve(Runtime(settings, policy, writer_lock=writer_lock), settings, policy, registered=True)
-            except BaseException:  # noqa: BLE001  logged; the parent sees the exit status
+            except BaseException:  # logged; the parent sees the exit status
                 log.exception("milter worker failed")
                 code = 1
             finally:
@@ -538,8 +544,17 @@ def _register(settings: Settings) -> None:
     milter.set_close_callback(Milter.close_callback)
     milter.setconn(settings.socket)
     milter.register(NAME, data=lambda ctx: ctx.getpriv().data(), unknown=lambda ctx, cmd: ctx.getpriv().unknown(cmd),
-                    negotiate=Milter.negotiate_callback)
+                    negotiate=Milter.negotiate_callback if milter.getversion() >= (1, 0, 1) else None)
     Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE)
+
+
+def _open_socket(settings: Settings) -> None:
+    """libmilter's listening socket; a one-line error (no traceback) when it cannot be created."""
+    try:
+        milter.opensocket(True)
+    except milter.error as exc:
+        raise VecguardError(f"milter: cannot open socket {settings.socket}: {exc} (does the directory exist, "
+                            "and may this user write to it?)") from None
 
 
 def _supervise(children: list[int]) -> None:
@@ -588,7 +603,9 @@ def _serve(runtime: Runtime, settings: Settings, policy: Policy, registered: boo
         if registered:
             milter.main()
         else:
-            Milter.runmilter(NAME, settings.socket, timeout=0)
+            _register(settings)
+            _open_socket(settings)
+            milter.main()
     finally:
         runtime.close()
         if not registered:
