@@ -34,7 +34,7 @@ vecguard are read and kept, provided each writes one header under its own authse
 Mail from our own users teaches the baseline: From a local domain, authenticated (``{auth_authen}``), or
 received on a submission listener (Postfix ``{daemon_name}`` in ``submission_daemon_names``).
 
-libmilter treats SIGTERM, SIGINT and SIGHUP as "stop": ``milter.main()`` returns after the running
+libmilter treats SIGTERM, SIGINT and SIGHUP as "stop": ``Milter.main()`` returns after the running
 connections finish, and :func:`run` then closes the pool and the store. With ``workers`` > 1 the socket
 is opened once and pre-forked worker processes accept on it; the parent forwards the stop signals.
 """
@@ -56,7 +56,6 @@ from functools import wraps
 from typing import Any, Final, TypeVar
 
 import Milter
-import milter
 
 from .auth import authserv_id
 from .engine import Engine, Outcome
@@ -515,9 +514,11 @@ def run(settings: Settings, policy: Policy) -> None:
     _register(settings)
     _open_socket(settings)
     children = []
+    parent_pid = os.getpid()
     for _ in range(settings.workers):
         pid = os.fork()
         if pid == 0:  # a worker: its own runtime (threads and connections do not survive a fork)
+            _die_with(parent_pid)
             code = 0
             try:
                 _serve(Runtime(settings, policy, writer_lock=writer_lock), settings, policy, registered=True)
@@ -532,27 +533,37 @@ def run(settings: Settings, policy: Policy) -> None:
 
 def _register(settings: Settings) -> None:
     """libmilter's callbacks, connection spec and registration: pymilter's runmilter() up to opensocket."""
-    milter.set_connect_callback(Milter.connect_callback)
-    milter.set_helo_callback(lambda ctx, host: ctx.getpriv().hello(host))
-    milter.set_envfrom_callback(lambda ctx, *b: ctx.getpriv().envfrom_bytes(*b))
-    milter.set_envrcpt_callback(lambda ctx, *b: ctx.getpriv().envrcpt_bytes(*b))
-    milter.set_header_callback(lambda ctx, f, v: ctx.getpriv().header_bytes(f, v))
-    milter.set_eoh_callback(lambda ctx: ctx.getpriv().eoh())
-    milter.set_body_callback(lambda ctx, chunk: ctx.getpriv().body(chunk))
-    milter.set_eom_callback(lambda ctx: ctx.getpriv().eom())
-    milter.set_abort_callback(lambda ctx: ctx.getpriv().abort())
-    milter.set_close_callback(Milter.close_callback)
-    milter.setconn(settings.socket)
-    milter.register(NAME, data=lambda ctx: ctx.getpriv().data(), unknown=lambda ctx, cmd: ctx.getpriv().unknown(cmd),
-                    negotiate=Milter.negotiate_callback if milter.getversion() >= (1, 0, 1) else None)
+    Milter.set_connect_callback(Milter.connect_callback)
+    Milter.set_helo_callback(lambda ctx, host: ctx.getpriv().hello(host))
+    Milter.set_envfrom_callback(lambda ctx, *b: ctx.getpriv().envfrom_bytes(*b))
+    Milter.set_envrcpt_callback(lambda ctx, *b: ctx.getpriv().envrcpt_bytes(*b))
+    Milter.set_header_callback(lambda ctx, f, v: ctx.getpriv().header_bytes(f, v))
+    Milter.set_eoh_callback(lambda ctx: ctx.getpriv().eoh())
+    Milter.set_body_callback(lambda ctx, chunk: ctx.getpriv().body(chunk))
+    Milter.set_eom_callback(lambda ctx: ctx.getpriv().eom())
+    Milter.set_abort_callback(lambda ctx: ctx.getpriv().abort())
+    Milter.set_close_callback(Milter.close_callback)
+    Milter.setconn(settings.socket)
+    Milter.register(NAME, data=lambda ctx: ctx.getpriv().data(), unknown=lambda ctx, cmd: ctx.getpriv().unknown(cmd),
+                    negotiate=Milter.negotiate_callback if Milter.getversion() >= (1, 0, 1) else None)
     Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE)
+
+
+def _die_with(parent_pid: int) -> None:
+    """Linux: a worker gets SIGTERM when the parent dies (even by SIGKILL), so no worker outlives it."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
 
 
 def _open_socket(settings: Settings) -> None:
     """libmilter's listening socket; a one-line error (no traceback) when it cannot be created."""
     try:
-        milter.opensocket(True)
-    except milter.error as exc:
+        Milter.opensocket(True)
+    except Milter.error as exc:
         raise VecguardError(f"milter: cannot open socket {settings.socket}: {exc} (does the directory exist, "
                             "and may this user write to it?)") from None
 
@@ -601,11 +612,11 @@ def _serve(runtime: Runtime, settings: Settings, policy: Policy, registered: boo
              ", ".join(policy.sources) or "-", settings.fail_mode, settings.time_budget_ms)
     try:
         if registered:
-            milter.main()
+            Milter.main()
         else:
             _register(settings)
             _open_socket(settings)
-            milter.main()
+            Milter.main()
     finally:
         runtime.close()
         if not registered:
