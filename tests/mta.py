@@ -121,7 +121,7 @@ alias_maps =
 alias_database =
 smtp_dns_support_level = disabled
 relayhost = [127.0.0.1]:{sink_port}
-smtpd_milters = unix:{milter_socket}
+smtpd_milters = {milters}unix:{milter_socket}
 non_smtpd_milters =
 milter_protocol = 6
 milter_default_action = {default_action}
@@ -138,7 +138,8 @@ class Postfix:
     """One Postfix instance with its own config and queue under ``dir``, relaying to a sink."""
 
     def __init__(self, dir: Path, sink_port: int, milter_socket: Path, default_action: str = "accept",
-                 process_limit: int = 50) -> None:
+                 process_limit: int = 50, milters_before: Sequence[str] = ()) -> None:
+        """``milters_before``: milter socket specs listed before vecguard's in smtpd_milters."""
         self.dir = dir
         self.etc = dir / "etc"
         self.smtp_port = free_port()
@@ -149,7 +150,7 @@ class Postfix:
         shutil.chown(dir / "data", "postfix", "postfix")
         (self.etc / "main.cf").write_text(MAIN_CF.format(
             dir=dir, sink_port=sink_port, milter_socket=milter_socket, default_action=default_action,
-            process_limit=process_limit))
+            process_limit=process_limit, milters="".join(f"{spec}, " for spec in milters_before)))
         (self.etc / "master.cf").write_text(self._master_cf())
 
     def _master_cf(self) -> str:

@@ -194,3 +194,77 @@ def test_sigterm_stops_cleanly(gateway: Gateway) -> None:
     milter = gateway.milter("term").start()
     assert milter.stop() == 0
     assert "vecguard milter stopped" in milter.log()
+
+
+def test_pre_forked_workers_share_the_socket(gateway: Gateway) -> None:
+    """--workers 2: two processes accept on the one socket; mail flows; SIGTERM stops them all."""
+    pf, sink = gateway.postfix, gateway.sink
+    milter = gateway.milter("workers", "--workers", "2").start()
+    try:
+        assert milter.proc is not None
+        wait_for_log(milter, "2 worker processes", timeout=30)
+        children = Path(f"/proc/{milter.proc.pid}/task/{milter.proc.pid}/children").read_text().split()
+        assert len(children) == 2, children
+        for i in range(4):
+            pf.send(message(message_id=f"<w{i}@harborlogistics.co.uk>"), VENDOR_ADDR, [BUYER_ADDR])
+        for i in range(4):
+            assert "X-VECGuard-Score" in vecguard_headers(sink.wait_for(f"<w{i}@harborlogistics.co.uk>"))
+        assert milter.log().count(" action=") == 4
+    finally:
+        code = milter.stop()
+    assert code == 0, milter.log()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in children)
+    assert "vecguard milter stopped" in milter.log()
+
+
+UPSTREAM_MILTER = '''\
+import sys, Milter
+class Upstream(Milter.Base):  # writes its Authentication-Results at index 1, as OpenDKIM and OpenDMARC do
+    def eom(self):
+        self.addheader("Authentication-Results", "mx.gateway.test; dkim=pass header.d=upstream.example", idx=1)
+        return Milter.CONTINUE
+Milter.factory = Upstream
+Milter.set_flags(Milter.ADDHDRS)
+Milter.runmilter("upstream", "unix:" + sys.argv[1], timeout=0)
+'''
+
+
+def test_forged_authentication_results_removed_upstream_kept() -> None:
+    """An upstream milter (listed first in smtpd_milters) writes A-R under our authserv-id; the message
+    arrived with two forged copies. Delivered: the upstream header only, the forged ones gone."""
+    import subprocess
+    import sys
+
+    base = world_dir("vecguard-ar-")
+    sink = Sink(free_port())
+    upstream_socket = base / "upstream.sock"
+    postfix = Postfix(base, sink.port, base / "milter.sock", milters_before=[f"unix:{upstream_socket}"])
+    script = base / "upstream.py"
+    script.write_text(UPSTREAM_MILTER)
+    upstream = subprocess.Popen([sys.executable, str(script), str(upstream_socket)], umask=0)
+    milter = MilterProcess(postfix.milter_socket, ["--local-domain", LOCAL, "--db", f"sqlite:///{base / 'h.db'}",
+                                                   "--authserv-id", "mx.gateway.test"], base / "milter.log")
+    try:
+        sink.start()
+        deadline = time.monotonic() + 20
+        while not upstream_socket.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        postfix.start()
+        with running(milter):
+            forged = (b"Authentication-Results: mx.gateway.test; dkim=pass header.d=forged-one.example\r\n"
+                      b"Authentication-Results: other.example; spf=pass smtp.mailfrom=vendor.example\r\n"
+                      b"Authentication-Results: mx.gateway.test; dmarc=pass header.from=forged-two.example\r\n")
+            raw = forged + message(message_id="<ar-1@vendor.example>")
+            postfix.send(raw, VENDOR_ADDR, [BUYER_ADDR])
+            delivered = sink.wait_for("<ar-1@vendor.example>")
+            log = wait_for_log(milter, "removed 2 forged Authentication-Results")
+        results = [" ".join(str(v).split()) for v in delivered.get_all("Authentication-Results") or []]
+        ours = [r for r in results if r.startswith("mx.gateway.test;")]
+        assert ours == ["mx.gateway.test; dkim=pass header.d=upstream.example"], (results, log)
+        assert "other.example; spf=pass smtp.mailfrom=vendor.example" in results  # another id: left alone
+    finally:
+        postfix.stop()
+        upstream.kill()
+        upstream.wait(5)
+        sink.stop()
+        shutil.rmtree(base, ignore_errors=True)

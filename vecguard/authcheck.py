@@ -34,6 +34,7 @@ from .auth import dmarc_result, parse_dmarc_record
 from .domains import normalise_host, registered_domain
 from .errors import ConfigError
 from .features import AuthResults, Features
+from .settings import nameserver
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +55,10 @@ class AuthSettings:
 
 def parse_nameserver(text: str) -> tuple[str, int]:
     """``127.0.0.1``, ``127.0.0.1:5353``, ``[::1]:5353`` -> (host, port); ConfigError if malformed."""
-    value = text.strip()
-    host, port = value, "53"
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else "53"
-    elif value.count(":") == 1:
-        host, port = value.split(":")
-    try:
-        number = int(port)
-    except ValueError:
-        number = -1
-    if not host or not 0 < number < 65536:
+    server = nameserver(text)
+    if server is None:
         raise ConfigError(f"--resolver {text!r}: expected HOST or HOST:PORT")
-    return host, number
+    return server
 
 
 class _OutOfTime(dns.exception.Timeout):

@@ -64,10 +64,11 @@ def _verifier(args: argparse.Namespace) -> Any:
         from .authcheck import AuthSettings, Verifier, parse_nameserver
     except ImportError as exc:
         raise VecguardError(f"--verify-auth: {exc}; pip install 'vecguard[auth]'") from None
-    if not 0 < args.auth_budget <= 30:
+    budget = 2.0 if args.auth_budget is None else args.auth_budget
+    if not 0 < budget <= 30:
         raise VecguardError("--auth-budget: between 0 and 30 seconds")
     servers = tuple(parse_nameserver(r) for r in args.resolver or ())
-    return Verifier(AuthSettings(servers, args.auth_budget, min(1.0, args.auth_budget)))
+    return Verifier(AuthSettings(servers, budget, min(1.0, budget)))
 
 
 def _policy(path: str | None) -> Policy:
@@ -197,9 +198,15 @@ def _settings(args: argparse.Namespace) -> Any:
     """Daemon settings: the file (--config, $VECGUARD_CONFIG, /etc/vecguard/vecguard.toml), env, flags."""
     from .settings import load_settings
 
+    budget = getattr(args, "auth_budget", None)
+    if budget is not None and not 0 < budget <= 30:
+        raise VecguardError("--auth-budget: between 0 and 30 seconds")
     return load_settings(args.config, overrides={
         "socket": getattr(args, "socket", None), "db_url": args.db, "policy_dir": args.policy,
-        "local_domains": args.local_domain})
+        "local_domains": args.local_domain, "authserv_ids": getattr(args, "authserv_id", None),
+        "verify_auth": getattr(args, "verify_auth", None) or None, "resolvers": getattr(args, "resolver", None),
+        "auth_budget_ms": None if budget is None else max(10, round(budget * 1000)),
+        "workers": getattr(args, "workers", None)})
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -209,6 +216,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if settings.source:
         print(f"settings ok: {settings.source} (socket {settings.socket}, fail mode {settings.fail_mode}, "
               f"time budget {settings.time_budget_ms} ms, {len(settings.local_domains)} local domains)")
+    if settings.verify_auth:
+        from .settings import dns_verifier
+
+        dns_verifier(settings)
+        print(f"sender authentication by DNS: on ({settings.auth_budget_ms} ms a message, "
+              f"{', '.join(f'{h}:{p}' for h, p in settings.resolvers) or '/etc/resolv.conf'})")
     args.policy = settings.policy_dir
     policy = _policy(args.policy)
     _context(args.local_domain)
@@ -293,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="verify DKIM/SPF/DMARC by DNS for mail without trusted Authentication-Results")
         p.add_argument("--resolver", metavar="HOST[:PORT]", action="append",
                        help="nameserver for --verify-auth (repeatable; default: /etc/resolv.conf)")
-        p.add_argument("--auth-budget", metavar="SECONDS", type=float, default=2.0,
+        p.add_argument("--auth-budget", metavar="SECONDS", type=float, default=None,
                        help="hard time limit of the DNS checks per message (default 2)")
 
     scan = sub.add_parser("scan", help="score an mbox, maildir, .eml directory or .eml in Date order, learning")
@@ -349,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     config(milter)
     milter.add_argument("--socket", metavar="SPEC", default=None,
                         help="libmilter socket: unix:/PATH or inet:PORT@HOST (default: unix:/run/vecguard/milter.sock)")
+    auth(milter)
+    milter.add_argument("--workers", metavar="N", type=int, default=None,
+                        help="milter processes pre-forked on the one socket (default 1)")
     milter.set_defaults(func=cmd_milter)
 
     prune = sub.add_parser("prune", help="delete decision-log and thread-index rows older than DAYS")

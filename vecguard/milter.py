@@ -1,8 +1,9 @@
 """The Postfix milter: glue between libmilter's callbacks and the engine, nothing else.
 
 Lifecycle (pymilter's template.py): connect/hello/envfrom/envrcpt keep envelope fields; header/eoh/body
-append to a size-capped buffer and do not even reply (``@noreply``); all work happens at end-of-message
-(``eom``): build the Envelope, run ``Engine.decide`` and ``Engine.learn`` in one store session, act:
+append to a size-capped buffer. None of them replies (``@noreply``: Postfix does not wait for a round
+trip per command, which under load costs a thread wake-up and a wait for the GIL each); all work happens
+at end-of-message (``eom``): build the Envelope, run ``Engine.decide`` and ``Engine.learn`` in one store session, act:
 
 - ``hold``: quarantine (Postfix's hold queue) plus the headers, so a released message still says why;
   the decision record, with the ``{i}`` queue id, is stored by ``learn`` (Postfix drops the reason text);
@@ -18,17 +19,33 @@ message gets the fail mode at once; the abandoned worker rolls its transaction b
 a message answered with the fail mode teaches nothing), and on PostgreSQL a ``statement_timeout`` equal
 to the budget makes the server cancel the hung statement, so a worker is never stuck for long.
 
+Sender authentication (``verify_auth``): DKIM/SPF/DMARC by DNS for mail without trusted
+Authentication-Results, with the SMTP session's client address, HELO and MAIL FROM, within
+``auth_budget_ms`` (below the time budget). With SQLite the DNS wait happens outside the writers' lock.
+
+Forged Authentication-Results (``remove_forged_auth``, on by default with ``authserv_ids``): for each
+trusted authserv-id the topmost header is the writer's (it inserts at the top) and any lower header claiming
+the same id was in the message when it arrived: those are deleted with ``chgheader`` (RFC 8601 section 5),
+exactly the ones the scorer already ignores (vecguard.auth.forged_results). Headers of other ids are left
+alone. Postfix shows a milter the headers added by milters listed before it in ``smtpd_milters``, in place,
+and counts them in ``chgheader`` indexes (measured with Postfix 3.7), so OpenDKIM/OpenDMARC listed before
+vecguard are read and kept, provided each writes one header under its own authserv-id.
+
 Mail from our own users teaches the baseline: From a local domain, authenticated (``{auth_authen}``), or
 received on a submission listener (Postfix ``{daemon_name}`` in ``submission_daemon_names``).
 
-libmilter treats SIGTERM, SIGINT and SIGHUP as "stop": ``milter.main()`` returns after the running
-connections finish, and :func:`run` then closes the pool and the store.
+libmilter treats SIGTERM, SIGINT and SIGHUP as "stop": ``Milter.main()`` returns after the running
+connections finish, and :func:`run` then closes the pool and the store. With ``workers`` > 1 the socket
+is opened once and pre-forked worker processes accept on it; the parent forwards the stop signals.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -40,14 +57,15 @@ from typing import Any, Final, TypeVar
 
 import Milter
 
+from .auth import authserv_id
 from .engine import Engine, Outcome
 from .envelope import Envelope
-from .errors import StoreError
+from .errors import StoreError, VecguardError
 from .features import Context
 from .history.store import Store
 from .policy import Policy
 from .report import signal_list, summary_line
-from .settings import Settings
+from .settings import Settings, dns_verifier, removes_forged_auth
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +97,25 @@ class Result:
     elapsed_ms: float = 0.0
 
 
+class _LockReleasingVerifier:
+    """The DNS verifier, run with the SQLite writers' lock released: a message waiting on DNS must not
+    hold up every other message (nothing has touched the database yet when the engine verifies)."""
+
+    def __init__(self, verifier: Any, lock: threading.Lock) -> None:
+        self.verifier = verifier
+        self.lock = lock
+        self.held = threading.local()
+
+    def verify(self, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(self.held, "value", False):
+            return self.verifier.verify(*args, **kwargs)
+        self.lock.release()
+        try:
+            return self.verifier.verify(*args, **kwargs)
+        finally:
+            self.lock.acquire()
+
+
 class Runtime:
     """What every connection shares: settings, the engine, the store (opened lazily), the worker pool.
 
@@ -86,23 +123,28 @@ class Runtime:
     """
 
     def __init__(self, settings: Settings, policy: Policy, store_factory: Callable[[str | None], Store] | None = None,
-                 ) -> None:
+                 writer_lock: Any = None) -> None:
         self.settings = settings
         # The buffer cap and the parser's limit are the same number, so a capped buffer is always seen as
         # over the limit: headers only, BODY_NOT_SCANNED, never a silently truncated body.
         cap = min(settings.max_message_bytes, policy.max_message_bytes)
         self.policy = replace(policy, max_message_bytes=cap)
         self.max_bytes = cap
+        # One SQLite writer at a time; shared by the pre-forked workers (a process-shared lock) if any.
+        self._sqlite_lock = writer_lock if writer_lock is not None else threading.Lock()
+        verifier = dns_verifier(settings)
+        self.dns = _LockReleasingVerifier(verifier, self._sqlite_lock) if verifier is not None else None
         self.engine = Engine(self.policy, Context(local_domains=frozenset(settings.local_domains),
                                                   authserv_ids=frozenset(settings.authserv_ids),
-                                                  max_links=policy.max_links))
+                                                  max_links=policy.max_links), self.dns)
+        self.remove_forged = removes_forged_auth(settings)
+        self.our_ids = frozenset(settings.authserv_ids)
         self.budget = settings.time_budget_ms / 1000.0
         self._store_factory = store_factory or (lambda url: Store(url))
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self._retry_at = 0.0
         self._store_error = ""
-        self._sqlite_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vecguard-eom")
 
     def warm_up(self) -> None:
@@ -194,6 +236,8 @@ class Runtime:
         serial = self._sqlite_lock if store.dialect == "sqlite" else contextlib.nullcontext()
         outcome: Outcome | None = None
         learned = False
+        if self.dns is not None:
+            self.dns.held.value = store.dialect == "sqlite"
         try:
             with serial, store.session() as session:
                 outcome = self.engine.decide(envelope, session)
@@ -212,6 +256,16 @@ class Runtime:
             learned = False
         assert outcome is not None
         return outcome, learned
+
+
+def _address(hostaddr: Any) -> str | None:
+    """The client IP of libmilter's ``hostaddr``: a tuple (ip, port, ...) for IPv4/IPv6, else nothing
+    (pymilter's TestCtx passes the bare string)."""
+    value = hostaddr[0] if isinstance(hostaddr, tuple) and hostaddr else hostaddr
+    try:
+        return str(ipaddress.ip_address(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _header_value(text: str) -> str:
@@ -247,6 +301,8 @@ def fail_safe(method: F) -> F:
                 return TEMPFAIL
             with contextlib.suppress(Exception):  # the header is best effort; the message goes on regardless
                 self.addheader("X-VECGuard-Action", "error")
+            with contextlib.suppress(Exception):
+                self._remove_forged(self.queue_id())
             return CONTINUE
 
     return wrapper  # type: ignore[return-value]
@@ -272,6 +328,9 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
         self._subject: str | None = None
         self._authenticated = False
         self._failure: str | None = None
+        self._ar_count = 0  # Authentication-Results headers seen (chgheader counts them by name)
+        self._ar_seen: set[str] = set()  # trusted authserv-ids met so far (the first one is the writer's)
+        self._forged: list[int] = []  # lower copies of a trusted id: removed at end of message
 
     def queue_id(self) -> str:
         """Postfix's queue id (macro ``i``), "-" before it is known."""
@@ -288,21 +347,24 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
 
     # --------------------------------------------------------------------------------- callbacks
 
+    @noreply
     @fail_safe
     def connect(self, hostname: str, family: int, hostaddr: Any) -> int:
         """Keep the client's name and address (first external hop for the features)."""
         self._client_name = hostname
-        self._client_address = hostaddr[0] if isinstance(hostaddr, tuple) and hostaddr else None
+        self._client_address = _address(hostaddr)
         daemon = self.getsymval("{daemon_name}")
         self._submission = bool(daemon) and daemon in self.runtime.settings.submission_daemon_names
         return CONTINUE
 
+    @noreply
     @fail_safe
     def hello(self, heloname: str) -> int:
         """Keep the HELO name."""
         self._helo = heloname
         return CONTINUE
 
+    @noreply
     @fail_safe
     def envfrom(self, mailfrom: str, *params: str) -> int:
         """A new message starts: reset, keep the sender and whether the client authenticated."""
@@ -311,6 +373,7 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
         self._authenticated = bool(self.getsymval("{auth_authen}")) or self._submission
         return CONTINUE
 
+    @noreply
     @fail_safe
     def envrcpt(self, to: str, *params: str) -> int:
         """Keep each envelope recipient."""
@@ -322,8 +385,16 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
     @fail_safe
     def header(self, field: str, value: bytes) -> int:
         """Buffer one header field as received (bytes: no decoding on the hot path)."""
-        if self._subject is None and field.lower() == "subject":
+        name = field.lower()
+        if self._subject is None and name == "subject":
             self._subject = value.decode("utf-8", "replace")
+        elif name == "authentication-results" and self.runtime.remove_forged:
+            self._ar_count += 1
+            serv = authserv_id(value.decode("utf-8", "replace"))
+            if serv in self.runtime.our_ids:
+                if serv in self._ar_seen:
+                    self._forged.append(self._ar_count)  # below the writer's own: arrived from outside
+                self._ar_seen.add(serv)
         self._append(field.encode("ascii", "replace") + b": " + value + b"\r\n")
         return CONTINUE
 
@@ -356,6 +427,8 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
             )
             result = self.runtime.evaluate(envelope)
         rc = self._act(result)
+        if rc != TEMPFAIL:
+            self._remove_forged(queue_id)
         self._log(queue_id, result)
         self._reset()
         if rc == TEMPFAIL:
@@ -398,6 +471,14 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
             self.quarantine(summary_line(decision, self.runtime.policy)[:200] or "vecguard hold")
         return CONTINUE
 
+    def _remove_forged(self, queue_id: str) -> None:
+        """Delete the forged copies of trusted Authentication-Results (highest index first, so the lower
+        indexes still name the same headers)."""
+        for index in reversed(self._forged):
+            self.chgheader("Authentication-Results", index, "")
+        if self._forged:
+            log.info("%s: removed %d forged Authentication-Results", queue_id, len(self._forged))
+
     def _log(self, queue_id: str, result: Result) -> None:
         """The one INFO line per message."""
         mode = self.runtime.settings.fail_mode
@@ -412,8 +493,113 @@ class VecguardMilter(Milter.Base):  # type: ignore[misc]
 
 
 def run(settings: Settings, policy: Policy) -> None:
-    """Serve the milter on ``settings.socket`` until SIGTERM; then close the pool and the store."""
-    runtime = Runtime(settings, policy)
+    """Serve the milter on ``settings.socket`` until SIGTERM; then close the pool and the store.
+
+    With ``workers`` > 1 the socket is opened once and that many processes are forked to accept on it
+    (libmilter in pre-forked children): each has its own threads, engine and store connections, so the
+    message work is no longer serialised by one interpreter's GIL. SQLite writers still take turns, on a
+    lock shared by the processes. The parent only forwards SIGTERM/SIGINT/SIGHUP and waits."""
+    if settings.workers <= 1:
+        runtime = Runtime(settings, policy)
+        _serve(runtime, settings, policy)
+        return
+    import multiprocessing
+
+    writer_lock = multiprocessing.get_context("fork").Lock()
+    parent = Runtime(settings, policy)
+    parent.warm_up()  # imports and lazy tables once, shared copy-on-write by the children
+    with contextlib.suppress(StoreError):  # create the schema once, not in a race between the workers
+        parent.store()
+    parent.close()  # no connection crosses the fork
+    _register(settings)
+    _open_socket(settings)
+    children = []
+    parent_pid = os.getpid()
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own runtime (threads and connections do not survive a fork)
+            _die_with(parent_pid)
+            code = 0
+            try:
+                _serve(Runtime(settings, policy, writer_lock=writer_lock), settings, policy, registered=True)
+            except BaseException:  # logged; the parent sees the exit status
+                log.exception("milter worker failed")
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    _supervise(children)
+
+
+def _register(settings: Settings) -> None:
+    """libmilter's callbacks, connection spec and registration: pymilter's runmilter() up to opensocket."""
+    Milter.set_connect_callback(Milter.connect_callback)
+    Milter.set_helo_callback(lambda ctx, host: ctx.getpriv().hello(host))
+    Milter.set_envfrom_callback(lambda ctx, *b: ctx.getpriv().envfrom_bytes(*b))
+    Milter.set_envrcpt_callback(lambda ctx, *b: ctx.getpriv().envrcpt_bytes(*b))
+    Milter.set_header_callback(lambda ctx, f, v: ctx.getpriv().header_bytes(f, v))
+    Milter.set_eoh_callback(lambda ctx: ctx.getpriv().eoh())
+    Milter.set_body_callback(lambda ctx, chunk: ctx.getpriv().body(chunk))
+    Milter.set_eom_callback(lambda ctx: ctx.getpriv().eom())
+    Milter.set_abort_callback(lambda ctx: ctx.getpriv().abort())
+    Milter.set_close_callback(Milter.close_callback)
+    Milter.setconn(settings.socket)
+    Milter.register(NAME, data=lambda ctx: ctx.getpriv().data(), unknown=lambda ctx, cmd: ctx.getpriv().unknown(cmd),
+                    negotiate=Milter.negotiate_callback if Milter.getversion() >= (1, 0, 1) else None)
+    Milter.set_flags(Milter.ADDHDRS | Milter.CHGHDRS | Milter.QUARANTINE)
+
+
+def _die_with(parent_pid: int) -> None:
+    """Linux: a worker gets SIGTERM when the parent dies (even by SIGKILL), so no worker outlives it."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _open_socket(settings: Settings) -> None:
+    """libmilter's listening socket; a one-line error (no traceback) when it cannot be created."""
+    try:
+        Milter.opensocket(True)
+    except Milter.error as exc:
+        raise VecguardError(f"milter: cannot open socket {settings.socket}: {exc} (does the directory exist, "
+                            "and may this user write to it?)") from None
+
+
+def _supervise(children: list[int]) -> None:
+    """Forward stop signals to the workers and wait for all of them; if one dies, stop the others (the
+    service manager restarts the lot)."""
+    def forward(signum: int, _frame: Any) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, forward)
+    log.info("vecguard milter: %d worker processes", len(children))
+    remaining = set(children)
+    failed = False
+    while remaining:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        if pid in remaining:
+            remaining.discard(pid)
+            if status != 0 and remaining:
+                failed = True
+                log.error("milter worker %d exited with status %d; stopping the others", pid, status)
+                forward(signal.SIGTERM, None)
+    log.info("vecguard milter stopped")
+    if failed:
+        raise SystemExit(1)
+
+
+def _serve(runtime: Runtime, settings: Settings, policy: Policy, registered: bool = False) -> None:
     runtime.warm_up()
     try:
         runtime.store()
@@ -425,7 +611,13 @@ def run(settings: Settings, policy: Policy) -> None:
     log.info("vecguard milter listening on %s (policy %s, fail mode %s, time budget %d ms)", settings.socket,
              ", ".join(policy.sources) or "-", settings.fail_mode, settings.time_budget_ms)
     try:
-        Milter.runmilter(NAME, settings.socket, timeout=0)
+        if registered:
+            Milter.main()
+        else:
+            _register(settings)
+            _open_socket(settings)
+            Milter.main()
     finally:
         runtime.close()
-        log.info("vecguard milter stopped")
+        if not registered:
+            log.info("vecguard milter stopped")

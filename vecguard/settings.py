@@ -15,9 +15,16 @@ never reads configuration.
     fail_mode = "accept"                             # or "tempfail"
     subject_prefix = ""                              # e.g. "[VEC?] " on tagged mail
     pass_header = "score"                            # or "none": what passed mail carries
+    authserv_ids = ["mx.example-corp.com"]           # trusted Authentication-Results writers
+    remove_forged_auth = true                        # default: on when authserv_ids is set (RFC 8601 §5)
+    verify_auth = false                              # DKIM/SPF/DMARC by DNS when no trusted results
+    resolvers = ["127.0.0.1:53"]                     # nameservers for verify_auth; empty: /etc/resolv.conf
+    auth_budget_ms = 2000                            # per-message DNS limit, below time_budget_ms
+    workers = 1                                      # milter processes on the one socket (pre-forked)
 
 Environment: ``VECGUARD_CONFIG`` (the file), ``VECGUARD_SOCKET``, ``VECGUARD_DB``, ``VECGUARD_POLICY``,
-``VECGUARD_LOCAL_DOMAINS`` (comma-separated). Flags win over both.
+``VECGUARD_LOCAL_DOMAINS``, ``VECGUARD_AUTHSERV_IDS`` and ``VECGUARD_RESOLVERS`` (comma-separated),
+``VECGUARD_VERIFY_AUTH`` (1/0, true/false, yes/no). Flags win over both.
 """
 
 from __future__ import annotations
@@ -52,11 +59,19 @@ class Settings:
     fail_mode: str = "accept"
     subject_prefix: str = ""
     pass_header: str = "score"
+    remove_forged_auth: bool | None = None  # None: on exactly when authserv_ids are configured
+    verify_auth: bool = False
+    resolvers: tuple[tuple[str, int], ...] = ()  # (host, port); empty: the system's resolv.conf
+    auth_budget_ms: int = 2000
+    workers: int = 1  # milter processes sharing the one listening socket
     source: str | None = None  # the file the settings came from, for messages
 
 
 _KEYS: Final = ("socket", "db_url", "policy_dir", "local_domains", "submission_daemon_names", "authserv_ids",
-                "max_message_bytes", "time_budget_ms", "fail_mode", "subject_prefix", "pass_header")
+                "max_message_bytes", "time_budget_ms", "fail_mode", "subject_prefix", "pass_header",
+                "remove_forged_auth", "verify_auth", "resolvers", "auth_budget_ms", "workers")
+_TRUE: Final = ("1", "true", "yes", "on")
+_FALSE: Final = ("0", "false", "no", "off")
 
 
 def load_settings(
@@ -81,8 +96,15 @@ def load_settings(
     for key, var in (("socket", "VECGUARD_SOCKET"), ("db_url", "VECGUARD_DB"), ("policy_dir", "VECGUARD_POLICY")):
         if env.get(var):
             values[key] = env[var]
-    if env.get("VECGUARD_LOCAL_DOMAINS"):
-        values["local_domains"] = [d for d in env["VECGUARD_LOCAL_DOMAINS"].split(",") if d.strip()]
+    for key, var in (("local_domains", "VECGUARD_LOCAL_DOMAINS"), ("authserv_ids", "VECGUARD_AUTHSERV_IDS"),
+                     ("resolvers", "VECGUARD_RESOLVERS")):
+        if env.get(var):
+            values[key] = [d for d in env[var].split(",") if d.strip()]
+    if env.get("VECGUARD_VERIFY_AUTH"):
+        flag = env["VECGUARD_VERIFY_AUTH"].strip().lower()
+        if flag not in _TRUE + _FALSE:
+            raise ConfigError(f"VECGUARD_VERIFY_AUTH={env['VECGUARD_VERIFY_AUTH']!r}: use 1 or 0")
+        values["verify_auth"] = flag in _TRUE
     for key, value in (overrides or {}).items():
         if value is not None and value != []:
             values[key] = value
@@ -131,6 +153,12 @@ def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
             raise fail(key, f"must be an integer from {low} to {high}")
         return value
 
+    def boolean(key: str) -> bool | None:
+        value = values.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise fail(key, "must be true or false")
+        return value
+
     def choice(key: str, allowed: Sequence[str]) -> str | None:
         value = text(key)
         if value is not None and value not in allowed:
@@ -164,14 +192,75 @@ def validate(values: Mapping[str, Any], source: str | None = None) -> Settings:
     prefix = values.get("subject_prefix", "")
     if not isinstance(prefix, str) or "\n" in prefix or "\r" in prefix:
         raise fail("subject_prefix", "must be a string on one line")
+    remove_forged = boolean("remove_forged_auth")
+    if remove_forged and not settings.authserv_ids:
+        raise fail("remove_forged_auth", "needs authserv_ids (the ids whose forged copies are removed)")
+    auth_budget = integer("auth_budget_ms", 10, 30_000)
+    time_budget = budget if budget is not None else settings.time_budget_ms
+    auth_budget = auth_budget if auth_budget is not None else min(settings.auth_budget_ms, time_budget // 2)
+    if auth_budget >= time_budget:
+        raise fail("auth_budget_ms", f"must be below time_budget_ms ({time_budget}): the DNS checks are part "
+                                     "of the end-of-message work")
+    resolvers = _resolvers(names("resolvers"), fail)
+    workers = integer("workers", 1, 64)
     return replace(
         settings,
         max_message_bytes=size if size is not None else settings.max_message_bytes,
-        time_budget_ms=budget if budget is not None else settings.time_budget_ms,
+        time_budget_ms=time_budget,
         fail_mode=fail_mode or settings.fail_mode,
         pass_header=pass_header or settings.pass_header,
         subject_prefix=prefix,
+        remove_forged_auth=remove_forged,
+        verify_auth=bool(boolean("verify_auth")),
+        resolvers=resolvers,
+        auth_budget_ms=auth_budget,
+        workers=workers or 1,
     )
+
+
+def dns_verifier(settings: Settings) -> Any:
+    """The DNS verifier of ``verify_auth`` (vecguard.authcheck.Verifier), or None; ConfigError if the
+    ``auth`` extra is not installed."""
+    if not settings.verify_auth:
+        return None
+    try:
+        from .authcheck import AuthSettings, Verifier
+    except ImportError as exc:
+        raise ConfigError(f"verify_auth: {exc}; pip install 'vecguard[auth]'", file=settings.source,
+                          key="verify_auth") from None
+    budget = settings.auth_budget_ms / 1000.0
+    return Verifier(AuthSettings(settings.resolvers, budget, min(1.0, budget)))
+
+
+def removes_forged_auth(settings: Settings) -> bool:
+    """Whether the milter deletes forged Authentication-Results: the setting, else on with authserv_ids."""
+    if settings.remove_forged_auth is None:
+        return bool(settings.authserv_ids)
+    return settings.remove_forged_auth
+
+
+def _resolvers(texts: Sequence[str], fail: Any) -> tuple[tuple[str, int], ...]:
+    servers = []
+    for text in texts:
+        server = nameserver(text)
+        if server is None:
+            raise fail("resolvers", f"{text!r}: expected HOST or HOST:PORT")
+        servers.append(server)
+    return tuple(servers)
+
+
+def nameserver(text: str) -> tuple[str, int] | None:
+    """``127.0.0.1``, ``127.0.0.1:5353``, ``[::1]:5353`` -> (host, port); None if malformed."""
+    value = text.strip()
+    host, port = value, "53"
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else "53"
+    elif value.count(":") == 1:
+        host, port = value.split(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    return host, int(port)
 
 
 def _check_socket(spec: str, fail: Any) -> None:
