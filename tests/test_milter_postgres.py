@@ -90,7 +90,11 @@ def _milter(base: Path, name: str, url: str) -> MilterProcess:
 
 def test_two_milters_learn_exactly_what_one_learns(postgres_url: str, base: Path) -> None:
     feeds = traffic()
-    streams = [feeds[i::4] for i in range(4)]
+    # Each reply travels in the stream of its request, right after it, so that every message's score is
+    # the same in any interleaving (a reply scored before its request would be tagged, and tagged mail
+    # teaches differently); the streams still share users and vendors, so the upserts meet.
+    pairs = list(zip(feeds[0::2], feeds[1::2], strict=True))
+    streams = [[feed for pair in pairs[i::4] for feed in pair] for i in range(4)]
 
     alone = _database(postgres_url, "vecguard_alone")
     with running(_milter(base, "alone", alone)) as milter:
@@ -115,11 +119,10 @@ def test_two_milters_learn_exactly_what_one_learns(postgres_url: str, base: Path
         assert "unlearned" not in logs and "action=error" not in logs and "deadlock" not in logs
 
     expected, got = _snapshot(alone), _snapshot(shared)
-    # Scores depend on what was learned before (a reply may be scored before its request is learned),
-    # and tag or pass teach the same; a hold would teach less, so the traffic must not produce one.
+    # Tagged and held mail teach less than passed mail (provisional facts, held counts), so the traffic
+    # is built to pass in any order: then the counts may not depend on the interleaving at all.
     for snapshot in (expected, got):
-        decisions = dict(snapshot.pop("decisions"))
-        assert "hold" not in decisions and sum(decisions.values()) == len(feeds), decisions
+        assert dict(snapshot.pop("decisions")) == {"pass": len(feeds)}
     assert expected["scope"] and expected["fact"] and expected["relationship"]
     for table in expected:
         assert got[table] == expected[table], table
