@@ -62,3 +62,15 @@ def postgres_server() -> Iterator[str]:
         subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True, timeout=60, check=False)  # best effort: it may not have started
         shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_database(admin_url: str, name: str) -> str:
+    """An empty database ``name`` of its own on the test server (dropped first if it exists); returns its
+    SQLAlchemy URL. For tests that must not disturb the shared database."""
+    import psycopg
+
+    plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name

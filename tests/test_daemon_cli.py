@@ -15,6 +15,7 @@ from vecguard.history import models, schema
 from vecguard.history.store import Store
 
 from .helpers import LOCAL, POLICY_DIR
+from .postgres import fresh_database
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -100,17 +101,6 @@ def test_db_upgrade_runs_the_migration_chain(tmp_path: Path) -> None:
         schema.upgrade(url)
 
 
-def _fresh_database(postgres_url: str, name: str) -> str:
-    """An empty database of its own on the test PostgreSQL server (the shared one is left alone)."""
-    import psycopg
-
-    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres_url.rsplit("/", 1)[0] + "/" + name
-
-
 def _downgrade_to_1(url: str) -> None:
     """Make a current database look like one written by schema 1 (as the first release left it)."""
     engine = create_engine(url)
@@ -128,7 +118,7 @@ def _downgrade_to_1(url: str) -> None:
 def test_db_upgrade_from_schema_1_keeps_the_decisions(backend: str, tmp_path: Path, request: pytest.FixtureRequest,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """The real 1 -> 2 step (review columns, audit table) on both backends; old rows stay and read back."""
-    url = f"sqlite:///{tmp_path / 'h.db'}" if backend == "sqlite" else _fresh_database(
+    url = f"sqlite:///{tmp_path / 'h.db'}" if backend == "sqlite" else fresh_database(
         request.getfixturevalue("postgres_url"), "vecguard_migrate")
     schema.upgrade(url)
     _downgrade_to_1(url)
@@ -162,13 +152,8 @@ def test_concurrent_schema_creation_on_postgres(postgres_url: str) -> None:
     """Two gateways starting at once on an empty database: the advisory lock makes one create, one wait."""
     import concurrent.futures
 
-    import psycopg
 
-    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "vecguard_race"')
-        conn.execute('CREATE DATABASE "vecguard_race"')
-    url = postgres_url.rsplit("/", 1)[0] + "/vecguard_race"
+    url = fresh_database(postgres_url, "vecguard_race")
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(lambda _: Store(url), range(4)))
     for store in stores:

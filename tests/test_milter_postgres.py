@@ -19,6 +19,7 @@ import pytest
 from .helpers import LOCAL, START, message
 from .lua import Feed, miltertest, run_script, script
 from .mta import MilterProcess, running, world_dir
+from .postgres import fresh_database
 
 pytestmark = pytest.mark.skipif(miltertest() is None,
                                 reason="miltertest not installed (apt-get install miltertest; .ci/run does)")
@@ -47,15 +48,6 @@ def traffic() -> list[Feed]:
                                       date=day + timedelta(hours=2), subject=f"RE: Order {v}-{round_}",
                                       body="Confirmed.\n", delivered_to=None), vendor, [user]))
     return feeds
-
-
-def _database(admin_url: str, name: str) -> str:
-    """A fresh database on the test server; returns its SQLAlchemy URL."""
-    plain = admin_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 def _snapshot(url: str) -> dict[str, Any]:
@@ -96,14 +88,14 @@ def test_two_milters_learn_exactly_what_one_learns(postgres_url: str, base: Path
     pairs = list(zip(feeds[0::2], feeds[1::2], strict=True))
     streams = [[feed for pair in pairs[i::4] for feed in pair] for i in range(4)]
 
-    alone = _database(postgres_url, "vecguard_alone")
+    alone = fresh_database(postgres_url, "vecguard_alone")
     with running(_milter(base, "alone", alone)) as milter:
         for i, stream in enumerate(streams):
             done = run_script(base / f"alone{i}.lua", script(f"unix:{milter.socket_path}", stream))
             assert done.returncode == 0, done.stderr + milter.log()
         assert "unlearned" not in milter.log() and "action=error" not in milter.log()
 
-    shared = _database(postgres_url, "vecguard_shared")
+    shared = fresh_database(postgres_url, "vecguard_shared")
     # Both start on the empty database at once: schema creation must not race either.
     a, b = _milter(base, "a", shared), _milter(base, "b", shared)
     with running(a), running(b):
