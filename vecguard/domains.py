@@ -96,17 +96,23 @@ def public_suffix(domain: str) -> str:
 class HostList:
     """A set of domains matched by host suffix: ``sharepoint.com`` matches ``acme.sharepoint.com``."""
 
-    __slots__ = ("_entries", "name")
+    __slots__ = ("_entries", "_matches", "name")
 
     def __init__(self, name: str, entries: Iterable[str]) -> None:
         self.name = name
         self._entries = frozenset(e.strip().lower().lstrip(".") for e in entries if e.strip())
+        # The same hosts are looked up in the same lists many times a message (the lookalike detector
+        # checks every local domain against the free-mail list): ~2% of a scan before this cache.
+        self._matches = functools.lru_cache(maxsize=16384)(self._match)
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def match(self, host: str) -> str | None:
         """The list entry that covers ``host``, or None."""
+        return self._matches(host)
+
+    def _match(self, host: str) -> str | None:
         labels = host.lower().split(".")
         for i in range(len(labels) - 1):
             candidate = ".".join(labels[i:])
