@@ -100,3 +100,34 @@ def test_missing_and_broken_date() -> None:
     broken = message().replace(b"Date: ", b"Date: yesterday-ish ")
     f = analyse(Envelope(raw=broken), policy, ctx)
     assert f.date is None and f.hour is None
+
+
+_SHAPES = [
+    b"From: a@x.com\nSubject: plain\n\nbody line\nsecond line\n",
+    b"From: a@x.com\r\nSubject: crlf\r\n\r\nbody\r\n\r\nafter a blank line\r\n",
+    b"From: a@x.com\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"<p>caf=E9</p>\n",
+    b"From: a@x.com\nContinued: one\n  two\n\nbody\n",
+    b"From: a@x.com\nnot a header line\nSubject: x\n\nbody\n",  # missing separator: defect, full parse
+    b"From: a@x.com\n\n\nbody after an empty first line\n",
+    b"From: a@x.com\r\nX: y\n\nmixed endings\r\n\r\nmore\n",
+    b"From: a@x.com\nSubject: \xe9t\xe9\n\n8-bit \xff body\n",
+    b"From: a@x.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b--\n",
+    b"From: a@x.com\nContent-Type: message/rfc822\n\nSubject: inner\n\ninner body\n",
+    b"From: a@x.com\nSubject: no body",
+]
+
+
+@pytest.mark.parametrize("raw", _SHAPES)
+def test_single_part_fast_path_gives_the_full_parsers_message(raw: bytes) -> None:
+    import email
+    import email.policy
+
+    from vecguard.message import _message_from
+
+    full = email.message_from_bytes(raw, policy=email.policy.compat32)
+    fast = _message_from(raw)
+    assert fast._headers == full._headers  # type: ignore[attr-defined]
+    assert fast.get_payload(decode=True) == full.get_payload(decode=True)
+    assert fast.as_bytes() == full.as_bytes()
+    assert [type(d) for d in fast.defects] == [type(d) for d in full.defects]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -71,13 +72,21 @@ class Hop:
         if self.rdns and "." in self.rdns and not is_ip(self.rdns):
             return registered_domain(self.rdns)
         if self.ip:
-            try:
-                addr = ipaddress.ip_address(self.ip)
-            except ValueError:
-                return None
-            prefix = 16 if addr.version == 4 else 32
-            return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
+            return _ip_network(self.ip)
         return None
+
+
+# Hop.network is read by several detectors and the lesson for every message, and the ipaddress objects cost
+# ~2% of a scan: the same few IPs recur, so the /16 (or /32) of each is remembered.
+@functools.lru_cache(maxsize=65536)
+def _ip_network(ip: str) -> str | None:
+    """The /16 of an IPv4 address or the /32 of an IPv6 one, None if ``ip`` is not an address."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    prefix = 16 if addr.version == 4 else 32
+    return str(ipaddress.ip_network(f"{addr}/{prefix}", strict=False))
 
 
 @dataclass(frozen=True, slots=True)

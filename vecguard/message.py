@@ -11,6 +11,7 @@ from __future__ import annotations
 import email
 import email.header
 import email.message
+import email.parser
 import email.policy
 from dataclasses import dataclass, field
 
@@ -89,6 +90,26 @@ def _split_headers(raw: bytes) -> bytes:
     return raw
 
 
+def _message_from(raw: bytes) -> email.message.Message:
+    """compat32 parse of ``raw``, the same Message as ``email.message_from_bytes(raw, policy=compat32)``.
+
+    Fast path, for single-part mail (most of it): the feed parser reads the body line by line only to join
+    the lines back into the payload; parsing the header block alone and setting the rest as the payload
+    gives the same Message at a fraction of the cost (measured: about a third of parse() on sa_ham).
+    The header block is trusted only when the parser consumed all of it (no earlier blank line and no
+    stray non-header line before the separator), and only for types whose payload is that text
+    (not multipart/*, not message/*); anything else takes the full parse.
+    """
+    block = _split_headers(raw)
+    if len(block) < len(raw):
+        msg = email.parser.BytesParser(policy=_COMPAT).parsebytes(block, headersonly=True)
+        if msg.get_payload() == "" and msg.get_content_maintype() not in ("multipart", "message"):
+            # the decoding BytesParser applies to the whole message
+            msg.set_payload(raw[len(block):].decode("ascii", "surrogateescape"))
+            return msg
+    return email.message_from_bytes(raw, policy=_COMPAT)
+
+
 def _headers_of(msg: email.message.Message) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     # compat32's items() would turn 8-bit values into Header objects; the raw (name, value) pairs are what
@@ -119,7 +140,7 @@ def parse(raw: bytes, max_bytes: int = 10_000_000, max_part_bytes: int = 1_000_0
     body_scanned = size <= max_bytes
     defects: list[str] = []
     try:
-        msg = email.message_from_bytes(raw if body_scanned else _split_headers(raw), policy=_COMPAT)
+        msg = _message_from(raw) if body_scanned else email.message_from_bytes(_split_headers(raw), policy=_COMPAT)
     except Exception as exc:  # noqa: BLE001  lenient parser, but a message must never stop the pipeline
         return Message(size=size, body_scanned=False, defects=(f"unparseable: {type(exc).__name__}",))
     headers = _headers_of(msg)

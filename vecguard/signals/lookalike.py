@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 
@@ -13,6 +14,10 @@ from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, r
 from ..scoring import Hit
 
 MAX_LINK_HOSTS = 10  # link hosts compared per message; bounds the per-message cost
+
+# resemble_domain is a pure function of two names and the same pairs recur message after message (the
+# sender's organisation against every local domain): remembered, it cost ~4% of a scan (benchmarks/scan_bench.py).
+_resemble_domain = functools.lru_cache(maxsize=65536)(resemble_domain)
 
 
 def lookalike_candidates(f: Features) -> tuple[str, ...]:
@@ -48,7 +53,7 @@ def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float]) -> t
             return None  # the domain itself is known: not a lookalike of anything
         if free.match(known.domain):
             continue  # a free mailbox provider is nobody's organisation to imitate
-        found = resemble_domain(domain, known.domain)
+        found = _resemble_domain(domain, known.domain)
         if found is None:
             continue
         if found.kind == "tld_swap" and len(domain_name_part(own)) < cfg["tld_swap_min_name_length"]:
