@@ -105,8 +105,8 @@ def test_missing_and_broken_date() -> None:
 _SHAPES = [
     b"From: a@x.com\nSubject: plain\n\nbody line\nsecond line\n",
     b"From: a@x.com\r\nSubject: crlf\r\n\r\nbody\r\n\r\nafter a blank line\r\n",
-    b"From: a@x.com\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
-    b"<p>caf=E9</p>\n",
+    (b"From: a@x.com\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+    b"<p>caf=E9</p>\n"),
     b"From: a@x.com\nContinued: one\n  two\n\nbody\n",
     b"From: a@x.com\nnot a header line\nSubject: x\n\nbody\n",  # missing separator: defect, full parse
     b"From: a@x.com\n\n\nbody after an empty first line\n",
