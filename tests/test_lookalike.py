@@ -160,8 +160,9 @@ def test_resemble_domain_rejects(seen: str) -> None:
     ("au-msedge.net", "a-msedge.net"),
     ("ig.com", "lg.com"),              # two ordinary letters fold together by chance
     ("globexs.de", "globex.com"),      # an edit and another suffix: short names keep the suffix
-    ("paypal-corp.com", "paypal.com"), # a company word on a short name: the brand's corporate site
+    ("paypalcorp.com", "paypal.com"),  # a company word glued onto a short name (zillowgroup: the brand's own)
     ("zillowgroup.com", "zillow.com"),
+    ("zillow-group.com", "zillow.com"),  # behind a hyphen only legal forms count on short names (-inc, -ltd)
     ("lechange.cn", "change.org"),     # "le" is no region, though ie folds to le
     ("strip-chat.io", "stripchat.com"),  # a hyphen and another suffix, like an edit and another suffix
     ("ezviz.com", "ezviz7.com"),       # the parent of a numbered name
@@ -182,6 +183,8 @@ def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> N
     ("paypalx.com", "paypal.com", "edit"),         # addition at the end
     ("d4opbox.com", "dropbox.com", "edit"),        # r -> 4, a keyboard neighbour, as written
     ("f5.com", "fs.com", "leet"),                  # a digit in a two-letter name is a disguise
+    ("kudlow-inc.com", "kudlow.com", "combo"),     # a legal form behind a hyphen, on a name of 6+
+    ("paypal-corp.com", "paypal.com", "combo"),    # (which PayPal's own corporate site also is)
     ("paypal-secure.com", "paypal.com", "combo"),  # lure words still make combos with short names
     ("globex-invoice.com", "globex.com", "combo"),
     ("instragram.com", "instagram.com", "edit"),
@@ -469,12 +472,12 @@ def test_false_lookalikes_among_popular_domains(tranco_false_matches: FalseMatch
           f"other than a tld swap: {len(other)} ({len(other) / fm.seen:.2%})")
     assert fm.flagged["instragram.com"].target == "instagram.com"  # a real typosquat on the list
     assert "tekla.com" not in fm.flagged and "weber.com" not in fm.flagged  # other names, not slips
-    assert len(other) <= 110  # 102 when written (241 before this change; the old count, 277, included non-targets)
-    assert len(flagged) <= 720  # 703 when written (841 before this change)
+    assert len(other) <= 110  # 104 when written (241 before this change; the old count, 277, included non-targets)
+    assert len(flagged) <= 720  # 705 when written (841 before this change)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 703 "
-                                       "flagged (1.43%), 102 (0.21%) other than tld swaps (see docs/EVALUATION.md)")
+@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 705 "
+                                       "flagged (1.44%), 104 (0.21%) other than tld swaps (see docs/EVALUATION.md)")
 def test_false_lookalikes_meet_the_issue_target(tranco_false_matches: FalseMatches) -> None:
     assert len(tranco_false_matches.domains(tld_swaps=True)) <= 0.0005 * tranco_false_matches.seen
 

@@ -672,8 +672,11 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
         rest = seen[: -len(known)]
     else:
         return False
-    words = _combo_words() if len(known.replace(".", "")) >= COMPANY_WORDS_MIN_NAME else _lure_words()
     glued = not rest.startswith(".") and not rest.endswith(".")
+    if len(known.replace(".", "")) >= COMPANY_WORDS_MIN_NAME:
+        words = _combo_words()
+    else:  # shorter names: lure words, and a legal designator only behind a hyphen (kudlow-inc, not kudlowinc)
+        words = _lure_words() if glued else _lure_words() | _designators()
     parts = [part for part in rest.split(".") if part]
     if parts and "".join(parts) == known_suffix.replace(".", ""):
         return True
@@ -686,8 +689,9 @@ def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
 # Regions that impostors append with a hyphen: harborlogistics-uk.com (glued on, only 3+ letters count).
 _REGIONS = frozenset({"uk", "us", "eu", "de", "fr", "nl", "au", "ca", "it", "es", "se", "ie", "ch", "at", "be",
                       "dk", "no", "fi", "pl"})
-_COMPANY_WORDS = ("ltd", "llc", "inc", "corp", "company", "group", "gmbh", "plc", "limited", "holdings",
-                  "intl", "global", "usa", "europe", "emea", *sorted(_REGIONS))
+_DESIGNATORS = ("ltd", "llc", "inc", "corp", "gmbh", "plc", "limited")  # legal forms: vendor-inc.com
+_COMPANY_WORDS = (*_DESIGNATORS, "company", "group", "holdings", "intl", "global", "usa", "europe", "emea",
+                  *sorted(_REGIONS))
 COMBO_MIN_NAME = 6  # a known name shorter than this (linux, apple) is too common a part of other names
 
 
@@ -706,6 +710,11 @@ def _generic_names() -> frozenset[str]:
 @functools.cache
 def _combo_words() -> frozenset[str]:
     return frozenset(skeleton(w) for w in (*_read_list("lure_words.txt"), *_COMPANY_WORDS))
+
+
+@functools.cache
+def _designators() -> frozenset[str]:
+    return frozenset(skeleton(w) for w in _DESIGNATORS)
 
 
 @functools.cache
