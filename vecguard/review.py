@@ -127,10 +127,15 @@ def profile_summary(profile: Profile) -> dict[str, Any]:
         "names": list(profile.names),
         "usual": {FACT_LABELS.get(kind, kind): _usual(profile.values(kind)) for kind in b.FACT_KINDS
                   if profile.values(kind)},
-        # seen only in tagged mail: not yet counted as usual (see vecguard.baseline.PROVISIONAL)
-        "tagged_only": {FACT_LABELS.get(kind, kind): _usual(profile.values(b.provisional(kind)))
-                        for kind in b.FACT_KINDS if profile.values(b.provisional(kind))},
+        # values seen only in tagged mail: not yet usual (see vecguard.baseline.PROVISIONAL)
+        "tagged_only": {FACT_LABELS.get(kind, kind): values for kind in b.FACT_KINDS
+                        if (values := _usual(_tagged_only(profile, kind)))},
     }
+
+
+def _tagged_only(profile: Profile, kind: str) -> dict[str, int]:
+    usual = profile.facts.get(kind, {})
+    return {v: n for v, n in profile.facts.get(b.provisional(kind), {}).items() if v not in usual}
 
 
 def history(c: Correspondent, recent: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
