@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vecguard import lookalike
-from vecguard.baseline import Baseline, KnownDomain, Profile
+from vecguard.baseline import TAGGED, Baseline, KnownDomain, Profile
 from vecguard.domains import registered_domain
 from vecguard.features import Context
 from vecguard.lookalike import (
@@ -27,9 +27,9 @@ from vecguard.lookalike import (
     tokens_of,
 )
 from vecguard.lookalike_edits import is_typo_edit, single_edit
-from vecguard.signals.lookalike import sender_lookalike
+from vecguard.signals.lookalike import LookalikeDomain, sender_lookalike
 
-from .helpers import default_policy
+from .helpers import default_policy, features_of, message
 
 TRANCO = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "lists" / "sublime-tranco_top_50k.csv"
 KNOWN = "harborlogistics.co.uk"
@@ -559,3 +559,20 @@ def test_dnstwist_recall() -> None:
         assert total[name] >= 20, name
         # the target for its classes; addition and subdomain are extra classes, held at 0.9
         assert recall[name] >= (0.9 if name in ("addition", "subdomain") else 0.95), (name, recall[name])
+
+
+@pytest.mark.parametrize(("org", "damped"), [
+    (Profile(inbound=6, held=1), True),     # more untagged deliveries than holds: an organisation of its own
+    (Profile(inbound=1, held=1), False),    # as many holds as deliveries
+    (Profile(inbound=3, facts={TAGGED: {"messages": 3}}), False),  # tagged mail vouches for nothing
+    (Profile(), False),                     # a first contact
+])
+def test_established_lookalike_factor(org: Profile, damped: bool) -> None:
+    f = features_of(message(sender="Greg <gward@harborlogistics.net>"))
+    similar = {"harborlogistics.net": (KnownDomain("harborlogistics.co.uk", 40),)}
+    cfg = default_policy().detectors
+    hits = list(LookalikeDomain().evaluate(f, Baseline(similar=similar, org=org), Context(), cfg, ()))
+    full = list(LookalikeDomain().evaluate(f, Baseline(similar=similar), Context(), cfg, ()))
+    assert [h.name for h in hits] == ["LOOKALIKE_SENDER_DOMAIN"] == [h.name for h in full]
+    expected = full[0].strength * (cfg["established_lookalike_factor"] if damped else 1.0)
+    assert hits[0].strength == pytest.approx(expected)

@@ -118,7 +118,10 @@ class LookalikeDomain:
         sender = sender_lookalike(f.sender.domain, f.sender.org, b, ctx, cfg)
         if sender:
             found, strength = sender
-            if b.org.inbound > 0 and b.org.held == 0:
+            if b.org.inbound - b.org.tagged > b.org.held:
+                # More untagged deliveries than holds: a real organisation with history of its own (one
+                # early hold of python.net for python.org must not keep it an impostor for ever); a tagged
+                # message vouches for nothing.
                 strength *= cfg["established_lookalike_factor"]
             local = ctx.is_local(found.target)
             yield Hit("LOOKALIKE_LOCAL_DOMAIN" if local else "LOOKALIKE_SENDER_DOMAIN", strength,
