@@ -114,3 +114,16 @@ def test_payment_change_alone_in_a_real_thread_is_a_hijack(tmp_path: Path) -> No
             c.name for c in calm.decision.report.contributions}
     finally:
         w.close()
+
+
+@pytest.mark.parametrize(("reply_to", "fires"), [
+    ("group@groups.msn.com", False),   # a service on the provider's subdomain: a group's address
+    ("someone@msn.com", True),         # a mailbox at the provider itself
+])
+def test_reply_to_freemail_means_a_mailbox_at_the_provider(tmp_path: Path, reply_to: str, fires: bool) -> None:
+    w = World(tmp_path)
+    try:
+        outcome = w.score(message(sender="Ann <ann.lee@hotmail.com>", reply_to=reply_to))
+        assert ("REPLY_TO_FREEMAIL" in {c.name for c in outcome.decision.report.contributions}) == fires
+    finally:
+        w.close()
