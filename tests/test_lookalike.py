@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vecguard import lookalike
-from vecguard.baseline import Baseline, KnownDomain
+from vecguard.baseline import TAGGED, Baseline, KnownDomain, Profile
 from vecguard.domains import registered_domain
 from vecguard.features import Context
 from vecguard.lookalike import (
@@ -27,9 +27,9 @@ from vecguard.lookalike import (
     tokens_of,
 )
 from vecguard.lookalike_edits import is_typo_edit, single_edit
-from vecguard.signals.lookalike import sender_lookalike
+from vecguard.signals.lookalike import LookalikeDomain, sender_lookalike
 
-from .helpers import default_policy
+from .helpers import default_policy, features_of, message
 
 TRANCO = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "lists" / "sublime-tranco_top_50k.csv"
 KNOWN = "harborlogistics.co.uk"
@@ -166,6 +166,11 @@ def test_resemble_domain_rejects(seen: str) -> None:
     ("lechange.cn", "change.org"),     # "le" is no region, though ie folds to le
     ("strip-chat.io", "stripchat.com"),  # a hyphen and another suffix, like an edit and another suffix
     ("ezviz.com", "ezviz7.com"),       # the parent of a numbered name
+    ("cdn77.com", "cdn777.com"),       # a doubled digit counts only in a number of 3 digits or more
+    ("pic-time.com", "time.com"),      # pic is no legal form, though it folds to plc
+    ("ab-inc.com", "ab.com"),          # a legal form behind a hyphen, but a name under 3 letters
+    ("cloud-inc.com", "cloud.com"),    # ... and not on a generic word
+    ("taimes.com", "atimes.com"),      # a swap in the short stem of a short name is still a stem edit
 ])
 def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> None:
     assert resemble_domain(seen, known) is None
@@ -184,6 +189,12 @@ def test_unrelated_or_short_names_are_not_lookalikes(seen: str, known: str) -> N
     ("d4opbox.com", "dropbox.com", "edit"),        # r -> 4, a keyboard neighbour, as written
     ("f5.com", "fs.com", "leet"),                  # a digit in a two-letter name is a disguise
     ("kudlow-inc.com", "kudlow.com", "combo"),     # a legal form behind a hyphen, on a name of 6+
+    ("pira-inc.com", "pira.com", "combo"),         # ... and of 3 to 5 letters
+    ("pdq-inc.net", "pdq.net", "combo"),
+    ("ltd-intcx.com", "intcx.com", "combo"),       # in front too
+    ("em50000.com", "em5000.com", "edit"),         # a doubled digit in a long number: no sibling
+    ("em500.com", "em5000.com", "edit"),           # or a doubled digit dropped
+    ("rciefinancial.com", "ricefinancial.com", "transposition"),  # a swap in the short stem of a long name
     ("paypal-corp.com", "paypal.com", "combo"),    # (which PayPal's own corporate site also is)
     ("paypal-secure.com", "paypal.com", "combo"),  # lure words still make combos with short names
     ("globex-invoice.com", "globex.com", "combo"),
@@ -298,6 +309,32 @@ def test_index_keys_shapes() -> None:
 def test_embedded_keys_find_subdomain_and_combo_candidates(seen: str) -> None:
     assert embedded_keys(seen) & index_keys(KNOWN)
     assert resemble_domain(seen, KNOWN) is not None
+
+
+@pytest.mark.parametrize(("seen", "known"), [("pira-inc.com", "pira.com"), ("pdq-inc.net", "pdq.net"),
+                                             ("inc-hsbc.com", "hsbc.com")])
+def test_embedded_keys_find_short_names_behind_a_legal_form(seen: str, known: str) -> None:
+    # a name under 5 letters is filed under its skeleton alone: the query must carry it stripped
+    assert embedded_keys(seen) & index_keys(known)
+    assert embedded_keys("pic-time.com") & index_keys("time.com") == frozenset()
+
+
+@pytest.mark.parametrize(("seen", "known", "flagged"), [
+    ("quik.co", "quik.com", True),      # a letter dropped from the suffix, first contact
+    ("utmb.cm", "utmb.com", True),
+    ("quik.net", "quik.com", False),    # another suffix: short names recur under many
+    ("ebay.be", "ebay.de", False),      # one letter changed: another country
+    ("ab.co", "ab.com", False),         # a name under tld_typo_min_name_length
+])
+def test_short_name_tld_typo_flagged_for_a_first_contact(seen: str, known: str, flagged: bool) -> None:
+    cfg = default_policy().detectors
+    similar = {seen: (KnownDomain(known, 10),)}
+    verdict = sender_lookalike(seen, seen, Baseline(similar=similar), Context(), cfg)
+    assert (verdict is not None) == flagged, verdict
+    if flagged:
+        assert verdict is not None and verdict[0].kind == "tld_swap"
+        established = Baseline(similar=similar, org=Profile(inbound=5))
+        assert sender_lookalike(seen, seen, established, Context(), cfg) is None  # not once it has history
 
 
 def _osa(a: str, b: str) -> int:
@@ -473,10 +510,10 @@ def test_false_lookalikes_among_popular_domains(tranco_false_matches: FalseMatch
     assert fm.flagged["instragram.com"].target == "instagram.com"  # a real typosquat on the list
     assert "tekla.com" not in fm.flagged and "weber.com" not in fm.flagged  # other names, not slips
     assert len(other) <= 110  # 104 when written (241 before this change; the old count, 277, included non-targets)
-    assert len(flagged) <= 720  # 705 when written (841 before this change)
+    assert len(flagged) <= 720  # 706 when written (705 before short-name tld typos, 841 before issue 6)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 705 "
+@pytest.mark.xfail(strict=True, reason="issue 6 target not met: 0.05% of 49,000 is 24 domains; measured 706 "
                                        "flagged (1.44%), 104 (0.21%) other than tld swaps (see docs/EVALUATION.md)")
 def test_false_lookalikes_meet_the_issue_target(tranco_false_matches: FalseMatches) -> None:
     assert len(tranco_false_matches.domains(tld_swaps=True)) <= 0.0005 * tranco_false_matches.seen
@@ -522,3 +559,20 @@ def test_dnstwist_recall() -> None:
         assert total[name] >= 20, name
         # the issue's target for its classes; addition and subdomain are extra classes, held at 0.9
         assert recall[name] >= (0.9 if name in ("addition", "subdomain") else 0.95), (name, recall[name])
+
+
+@pytest.mark.parametrize(("org", "damped"), [
+    (Profile(inbound=6, held=1), True),     # more untagged deliveries than holds: an organisation of its own
+    (Profile(inbound=1, held=1), False),    # as many holds as deliveries
+    (Profile(inbound=3, facts={TAGGED: {"messages": 3}}), False),  # tagged mail vouches for nothing
+    (Profile(), False),                     # a first contact
+])
+def test_established_lookalike_factor(org: Profile, damped: bool) -> None:
+    f = features_of(message(sender="Greg <gward@harborlogistics.net>"))
+    similar = {"harborlogistics.net": (KnownDomain("harborlogistics.co.uk", 40),)}
+    cfg = default_policy().detectors
+    hits = list(LookalikeDomain().evaluate(f, Baseline(similar=similar, org=org), Context(), cfg, ()))
+    full = list(LookalikeDomain().evaluate(f, Baseline(similar=similar), Context(), cfg, ()))
+    assert [h.name for h in hits] == ["LOOKALIKE_SENDER_DOMAIN"] == [h.name for h in full]
+    expected = full[0].strength * (cfg["established_lookalike_factor"] if damped else 1.0)
+    assert hits[0].strength == pytest.approx(expected)

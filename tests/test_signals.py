@@ -7,9 +7,12 @@ Scenarios are scored without learning, so they do not influence each other.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 
-from .helpers import World, eml, signals
+from .helpers import START, World, eml, message, signals, vendor_history
 
 SCENARIOS = [
     # (file, must fire, must not fire)
@@ -90,3 +93,37 @@ def test_vendor_history_makes_link_novelty_strong(world: World) -> None:
     bcc = world.score(eml("new_sender_bcc.eml"))
     unknown = next(c for c in bcc.decision.report.contributions if c.name == "NEW_LINK_FILE_SHARING")
     assert unknown.strength < hit.strength
+
+
+def test_payment_change_alone_in_a_real_thread_is_a_hijack(tmp_path: Path) -> None:
+    # The vendor's real address, client and network (a mailbox in someone else's hands): only the
+    # request for new bank details is out of character, inside a conversation history knows.
+    w = World(tmp_path)
+    try:
+        ours, theirs = vendor_history(w)
+        bank = "Hi Lena,\n\nplease note our bank details have changed; pay the open invoice to the new account.\n\nSam\n"
+        outcome = w.score(message(subject="RE: PO 4415", in_reply_to=theirs, references=f"{ours} {theirs}",
+                                  body=bank, date=START + timedelta(days=7 * 16 + 2, hours=10)))
+        fired = {c.name for c in outcome.decision.report.contributions}
+        assert {"PAYMENT_CHANGE_REQUEST", "THREAD_HIJACK"} <= fired, outcome.decision.report
+        assert outcome.decision.action == "hold", outcome.decision.report
+        # the same reply without the request: nothing out of character, no hijack
+        calm = w.score(message(subject="RE: PO 4415", in_reply_to=theirs, references=f"{ours} {theirs}",
+                               date=START + timedelta(days=7 * 16 + 2, hours=10)))
+        assert calm.decision.action == "pass" and "THREAD_HIJACK" not in {
+            c.name for c in calm.decision.report.contributions}
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize(("reply_to", "fires"), [
+    ("group@groups.msn.com", False),   # a service on the provider's subdomain: a group's address
+    ("someone@msn.com", True),         # a mailbox at the provider itself
+])
+def test_reply_to_freemail_means_a_mailbox_at_the_provider(tmp_path: Path, reply_to: str, fires: bool) -> None:
+    w = World(tmp_path)
+    try:
+        outcome = w.score(message(sender="Ann <ann.lee@hotmail.com>", reply_to=reply_to))
+        assert ("REPLY_TO_FREEMAIL" in {c.name for c in outcome.decision.report.contributions}) == fires
+    finally:
+        w.close()

@@ -465,6 +465,8 @@ def embedded_keys(host: str) -> frozenset[str]:
     if "-" in parsed.name:
         parts += parsed.name.split("-")
     keys = {key for key in map(skeleton, parts) if len(key) >= 5}
+    if (bare := _without_designator(parsed.name)) is not None:
+        keys.add(skeleton(bare))  # pira-inc.com: a short name (pira.com) is filed under its skeleton alone
     joined = _joined_labels(parsed)
     if joined:
         keys.add(joined)
@@ -532,6 +534,25 @@ def _is_slip(seen: _Domain, known: _Domain) -> bool:
     return is_typo_edit(seen.letters, known.letters) or is_typo_edit(seen.skeleton, known.skeleton)
 
 
+def _doubles_a_digit(seen: str, known: str) -> bool:
+    """True if ``seen`` is ``known`` with a digit doubled or a doubled digit dropped, in a number of 3
+    digits or more (em50000 for em5000): the slip of a finger held down, not the next number of a series
+    (ns1/ns2, cdn77/cdn78)."""
+    edit = single_edit(seen, known)
+    if edit is None or edit[0] not in ("insert", "delete"):
+        return False
+    op, at, old, new = edit
+    digit, shorter = (new, known) if op == "insert" else (old, seen)
+    if not digit.isdigit() or at == 0 or shorter[at - 1] != digit:
+        return False
+    first, last = at, at
+    while first > 0 and shorter[first - 1].isdigit():
+        first -= 1
+    while last < len(shorter) and shorter[last].isdigit():
+        last += 1
+    return last - first >= 3
+
+
 def _short_part_changed(seen: str, known: str) -> bool:
     """True if two hyphenated names differ only in parts of at most two characters (a-msedge/c-msedge,
     au-msedge/a-msedge): codes for regions or variants, not typing slips."""
@@ -576,7 +597,8 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
         # (tiktokv.us, appier.net for apple.com, stripchats.io for stripchat.com). dnstwist's edits, and
         # typosquats of such names, keep the suffix.
         return None
-    if any(c.isdigit() for c in known.name) and _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name):
+    if (any(c.isdigit() for c in known.name) and _DIGITS.sub("", seen.name) == _DIGITS.sub("", known.name)
+            and not _doubles_a_digit(seen.name, known.name)):
         return None  # numbered siblings: ns1/ns2, cdn77/cdn78, and the parent of one (ezviz for ezviz7)
     limit = 2 if shortest >= TYPO_ONLY_BELOW else 1
     distance = _distance(seen.skeleton, known.skeleton, limit)
@@ -589,12 +611,14 @@ def _near_names(seen: _Domain, known: _Domain) -> Resemblance | None:
         return None  # a whole hyphen-separated part added or changed (t-msedge): not a typo
     if _short_part_changed(seen.name, known.name):
         return None  # a one- or two-letter code in a hyphenated name changed (a-msedge, c-msedge): a sibling
-    if distance == 1 and (_edits_short_stem(seen.skeleton, known.skeleton)
-                          or _edits_short_stem(seen.letters, known.letters)):
-        return None  # the edit changes the few letters that tell ytimg from etimg, alicdn from aicdn
+    swapped = _is_transposition(seen.skeleton, known.skeleton) or _is_transposition(seen.letters, known.letters)
+    if distance == 1 and not (swapped and shortest >= TYPO_ONLY_BELOW) and (
+            _edits_short_stem(seen.skeleton, known.skeleton) or _edits_short_stem(seen.letters, known.letters)):
+        # The edit changes the few letters that tell ytimg from etimg, alicdn from aicdn; two of them
+        # swapped in a long name keep them all (rciefinancial for ricefinancial).
+        return None
     if shortest < TYPO_ONLY_BELOW and not _is_slip(seen, known):
         return None  # a short name with an edit no slip makes: another name (tekla/tesla, weber/webex)
-    swapped = _is_transposition(seen.skeleton, known.skeleton) or _is_transposition(seen.letters, known.letters)
     return Resemblance(seen.host, known.org, "transposition" if swapped else "edit", distance)
 
 
@@ -655,7 +679,29 @@ def resemble_domain(seen: str, known: str) -> Resemblance | None:
     if (len(known_d.skeleton) >= COMBO_MIN_NAME and known_d.skeleton not in _generic_names()
             and _is_combo(seen_d.name, known_d.name, known_d.suffix)):
         return Resemblance(seen_d.host, known_d.org, "combo", len(seen_d.skeleton) - len(known_d.skeleton))
+    bare = _without_designator(seen_d.name)
+    if (bare is not None and len(known_d.letters) >= DESIGNATOR_MIN_NAME
+            and skeleton(bare) == known_d.skeleton and known_d.skeleton not in _generic_names()):
+        # A legal form joined by a hyphen to a known name (pira-inc.com, pdq-inc.net): not a free word that
+        # other names are made of, so the short names a lure-word combo needs 6 letters for count too.
+        return Resemblance(seen_d.host, known_d.org, "combo", len(seen_d.skeleton) - len(known_d.skeleton))
     return None
+
+
+def _without_designator(name: str) -> str | None:
+    """The name without one legal form joined to it by a hyphen (``pira-inc`` -> ``pira``,
+    ``ltd-acme`` -> ``acme``), or None if it has none or what is left is shorter than
+    :data:`DESIGNATOR_MIN_NAME`."""
+    if "-" not in name:
+        return None
+    parts = name.split("-")
+    if parts[-1] in _DESIGNATORS:  # as written: folded, pic would read as plc (pic-time.com)
+        bare = "-".join(parts[:-1])
+    elif parts[0] in _DESIGNATORS:
+        bare = "-".join(parts[1:])
+    else:
+        return None
+    return bare if len(_letters(bare)) >= DESIGNATOR_MIN_NAME else None
 
 
 def _is_combo(seen_name: str, known_name: str, known_suffix: str) -> bool:
@@ -693,6 +739,7 @@ _DESIGNATORS = ("ltd", "llc", "inc", "corp", "gmbh", "plc", "limited")  # legal 
 _COMPANY_WORDS = (*_DESIGNATORS, "company", "group", "holdings", "intl", "global", "usa", "europe", "emea",
                   *sorted(_REGIONS))
 COMBO_MIN_NAME = 6  # a known name shorter than this (linux, apple) is too common a part of other names
+DESIGNATOR_MIN_NAME = 3  # but a legal form behind a hyphen makes a combo of any name this long (pdq-inc)
 
 
 @functools.cache

@@ -57,13 +57,16 @@ class ThreadHijack:
     Fires on a strong identity anomaly (lookalike sender or Reply-To, Reply-To moved; at least
     ``identity_alone_strength``: a weak TLD swap such as python.net for python.org is not enough), or on
     anomalies from two families (new kind of link, new client or network, a payment-detail change, a
-    sender from outside the thread). Strength: the identity anomaly's, else the mean of the two strongest
-    families'.
+    sender from outside the thread), or on a payment-detail change alone: bank details are not what a real
+    conversation turns to without warning, and a mailbox in someone else's hands writes from the real
+    address with the real client (strength: the request's times ``payment_alone_factor``). Strength: the
+    identity anomaly's, else the mean of the two strongest families'.
     Evidence: the thread and the anomalies.
     """
 
     names = ("THREAD_HIJACK",)
-    settings: Mapping[str, float] = {"min_anomaly_strength": 0.3, "identity_alone_strength": 0.6}
+    settings: Mapping[str, float] = {"min_anomaly_strength": 0.3, "identity_alone_strength": 0.6,
+                                     "payment_alone_factor": 0.5}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -74,6 +77,8 @@ class ThreadHijack:
             strength = best["identity"].strength
         elif len(best) >= 2:
             strength = combined_strength(best)
+        elif "payment" in best:
+            strength = best["payment"].strength * cfg["payment_alone_factor"]
         else:
             return
         yield Hit("THREAD_HIJACK", strength,

@@ -108,7 +108,10 @@ class ReplyToShift:
         if value == "(none)" or b.sender.seen(REPLY_TO, value) or b.org.seen(REPLY_TO, value):
             return
         address = next(a.address for a in f.reply_to if a.org == value)
-        free = free_email().match(address.rsplit("@", 1)[1]) is not None
+        domain = address.rsplit("@", 1)[1]
+        # A mailbox at the provider's own domain; its subdomains are its services (groups.msn.com: a
+        # group's address, not a mailbox anyone can open), judged like any other organisation.
+        free = free_email().match(domain) == domain
         history = b.sender.observations(REPLY_TO)
         if history >= cfg["min_history"]:
             strength = surprise(len(b.sender.values(REPLY_TO)), history, cfg["novelty_prior"])

@@ -7,10 +7,11 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 
 from ..baseline import Baseline, KnownDomain
-from ..domains import domain_name_part, is_ip, registered_domain
+from ..domains import domain_name_part, is_ip, public_suffix, registered_domain
 from ..features import Context, Features
 from ..lists import free_email
 from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, resemble_domain, tokens_of
+from ..lookalike_edits import single_edit
 from ..scoring import Hit
 
 MAX_LINK_HOSTS = 10  # link hosts compared per message; bounds the per-message cost
@@ -42,7 +43,19 @@ def _weight(known: KnownDomain) -> float:
     return min(1.0, 0.25 + 0.15 * math.log2(1 + known.messages))
 
 
-def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float]) -> tuple[Resemblance, float] | None:
+def _typo_suffix(seen: str, known: str, cfg: Mapping[str, float]) -> bool:
+    """True if the seen domain's suffix is the known one's with a letter dropped (.co, .cm or .om for
+    .com) and its name has ``tld_typo_min_name_length`` letters or more: quik.co for quik.com is made to
+    be misread; ebay.be for ebay.de or gov.hk for gov.uk, one letter changed, are other countries."""
+    seen_suffix, known_suffix = public_suffix(seen), public_suffix(known)
+    edit = single_edit(seen_suffix, known_suffix)
+    return len(domain_name_part(seen)) >= cfg["tld_typo_min_name_length"] and edit is not None and edit[0] == "delete"
+
+
+def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float],
+          first_contact: bool = False) -> tuple[Resemblance, float] | None:
+    """The strongest resemblance of ``domain`` to a local or known domain and its strength. A tld swap
+    of a short name counts only for a ``first_contact`` sender on a suffix one slip from the known one."""
     best: tuple[Resemblance, float] | None = None
     targets = [KnownDomain(d, 0, True) for d in ctx.local_domains]
     targets += list(b.similar.get(domain, ()))
@@ -56,7 +69,8 @@ def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float]) -> t
         found = _resemble_domain(domain, known.domain)
         if found is None:
             continue
-        if found.kind == "tld_swap" and len(domain_name_part(own)) < cfg["tld_swap_min_name_length"]:
+        if (found.kind == "tld_swap" and len(domain_name_part(own)) < cfg["tld_swap_min_name_length"]
+                and not (first_contact and _typo_suffix(own, known.domain, cfg))):
             continue  # state.gov / state.tx.us, bank.de / bank.fr: short names recur under many suffixes
         strength = _weight(known) * (cfg["tld_swap_factor"] if found.kind == "tld_swap" else 1.0)
         if best is None or strength > best[1]:
@@ -71,7 +85,7 @@ def sender_lookalike(sender_domain: str, org: str, b: Baseline, ctx: Context,
     ``established_lookalike_factor``, or None. A free mailbox provider imitates nobody."""
     if free_email().match(sender_domain):
         return None
-    return _best(org, b, ctx, cfg)
+    return _best(org, b, ctx, cfg, first_contact=not b.org.known)
 
 
 class LookalikeDomain:
@@ -87,7 +101,8 @@ class LookalikeDomain:
 
     names = ("LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_LOCAL_DOMAIN", "LOOKALIKE_REPLY_TO", "LOOKALIKE_LINK_DOMAIN")
     settings: Mapping[str, float] = {"established_lookalike_factor": 0.3, "tld_swap_factor": 0.5,
-                                     "tld_swap_min_name_length": 6}
+                                     "tld_swap_min_name_length": 6,
+                                     "tld_typo_min_name_length": 3}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -103,7 +118,10 @@ class LookalikeDomain:
         sender = sender_lookalike(f.sender.domain, f.sender.org, b, ctx, cfg)
         if sender:
             found, strength = sender
-            if b.org.inbound > 0 and b.org.held == 0:
+            if b.org.inbound - b.org.tagged > b.org.held:
+                # More untagged deliveries than holds: a real organisation with history of its own (one
+                # early hold of python.net for python.org must not keep it an impostor for ever); a tagged
+                # message vouches for nothing.
                 strength *= cfg["established_lookalike_factor"]
             local = ctx.is_local(found.target)
             yield Hit("LOOKALIKE_LOCAL_DOMAIN" if local else "LOOKALIKE_SENDER_DOMAIN", strength,
