@@ -202,8 +202,8 @@ def _settings(args: argparse.Namespace) -> Any:
     if budget is not None and not 0 < budget <= 30:
         raise VecguardError("--auth-budget: between 0 and 30 seconds")
     return load_settings(args.config, overrides={
-        "socket": getattr(args, "socket", None), "db_url": args.db, "policy_dir": args.policy,
-        "local_domains": args.local_domain, "authserv_ids": getattr(args, "authserv_id", None),
+        "socket": getattr(args, "socket", None), "db_url": args.db, "policy_dir": getattr(args, "policy", None),
+        "local_domains": getattr(args, "local_domain", None), "authserv_ids": getattr(args, "authserv_id", None),
         "verify_auth": getattr(args, "verify_auth", None) or None, "resolvers": getattr(args, "resolver", None),
         "auth_budget_ms": None if budget is None else max(10, round(budget * 1000)),
         "workers": getattr(args, "workers", None)})

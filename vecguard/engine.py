@@ -103,7 +103,7 @@ class Engine:
         envelope = outcome.envelope
         try:
             session.record(dict(outcome.record, queue_id=queue_id, source=source, date=f.date, subject=f.subject,
-                                sender=f.sender.address if f.sender else None, signals=stored_signals(outcome.decision),
+                                sender=f.sender.address if f.sender else None, signals=stored_signals(outcome.decision, outcome.record["signals"]),
                                 mail_from=envelope.mail_from if envelope else None,
                                 client_address=envelope.client_address if envelope else None,
                                 details=details(f, envelope)))

@@ -38,12 +38,12 @@ def record(f: Features, decision: Decision) -> dict[str, Any]:
     }
 
 
-def stored_signals(decision: Decision) -> list[dict[str, Any]]:
-    """The signals as the decision log keeps them: the record's, plus each hit's strength, so that
-    ``vecguard hunt`` can search by strength and re-score with another policy's weights."""
+def stored_signals(decision: Decision, signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The record's ``signals`` (:func:`record_signals` of the same decision) as the decision log keeps
+    them: plus each hit's strength and group, so that ``vecguard hunt`` can search by strength and
+    re-score with another policy's weights."""
     contributions = list(decision.report.contributions) + list(decision.report.shadow)
-    return [dict(item, strength=c.strength, group=c.group)
-            for item, c in zip(record_signals(decision), contributions, strict=True)]
+    return [dict(item, strength=c.strength, group=c.group) for item, c in zip(signals, contributions, strict=True)]
 
 
 def record_signals(decision: Decision) -> list[dict[str, Any]]:

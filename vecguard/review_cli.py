@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import review, review_text
+from .cli import _settings
 from .errors import VecguardError
 
 _DURATION = re.compile(r"^(\d+)\s*([smhdw])$")
@@ -37,13 +38,6 @@ def parse_duration(text: str) -> timedelta:
 def actor() -> str:
     """Who is acting: the login behind sudo when there is one, else the current user."""
     return os.environ.get("SUDO_USER") or getpass.getuser()
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from .settings import load_settings
-
-    return load_settings(args.config, overrides={"db_url": args.db, "local_domains": getattr(args, "local_domain", None),
-                                                 "policy_dir": getattr(args, "policy", None)})
 
 
 @contextmanager
