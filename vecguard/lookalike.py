@@ -367,27 +367,13 @@ def _distance(a: str, b: str, limit: int) -> int:
 def _within_one(a: str, b: str) -> int:
     """:func:`_distance` for limit 1 (the common case), without a table: 1 if one substitution,
     insertion, deletion or adjacent swap turns ``a`` into ``b`` (which differ), else 2."""
-    start, shortest = 0, min(len(a), len(b))
-    while start < shortest and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    rest_a, rest_b = a[start:end_a], b[start:end_b]
-    if len(rest_a) <= 1 and len(rest_b) <= 1:
-        return 1  # one substitution, insertion or deletion
-    if len(rest_a) == len(rest_b) == 2 and rest_a == rest_b[::-1]:
-        return 1  # adjacent swap
-    return 2
+    return 1 if single_edit(a, b) is not None else 2
 
 
 def _is_transposition(a: str, b: str) -> bool:
     """True if ``b`` is ``a`` with two adjacent characters swapped."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    edit = single_edit(b, a)
+    return edit is not None and edit[0] == "swap"
 
 
 @dataclass(frozen=True, slots=True)
