@@ -140,6 +140,17 @@ def signals(outcome: Outcome) -> set[str]:
     return {c.name for c in outcome.decision.report.contributions}
 
 
+def check_scenario(world: World, name: str, fires: set[str], quiet: set[str]) -> None:
+    """Score a tests/messages scenario: every signal of ``fires`` fired, none of ``quiet``, and every
+    counted contribution carries evidence."""
+    outcome = world.score(eml(name))
+    found = signals(outcome)
+    assert fires <= found, f"missing {fires - found}; got {sorted(found)}"
+    assert not (quiet & found), f"unexpected {quiet & found}"
+    for c in outcome.decision.report.contributions:
+        assert c.evidence, f"{c.name} has no evidence"
+
+
 def vendor_history(world: World, months: int = 4) -> list[str]:
     """A normal vendor relationship: our buyer writes, Sam answers, about twice a week for ``months``.
 

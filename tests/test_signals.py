@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import START, World, eml, message, signals, vendor_history
+from .helpers import START, World, check_scenario, eml, message, vendor_history
 
 SCENARIOS = [
     # (file, must fire, must not fire)
@@ -54,12 +54,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("name,fires,quiet", SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_scenario_signals(world: World, name: str, fires: set[str], quiet: set[str]) -> None:
-    outcome = world.score(eml(name))
-    found = signals(outcome)
-    assert fires <= found, f"missing {fires - found}; got {sorted(found)}"
-    assert not (quiet & found), f"unexpected {quiet & found}"
-    for c in outcome.decision.report.contributions:
-        assert c.evidence, f"{c.name} has no evidence"
+    check_scenario(world, name, fires, quiet)
 
 
 @pytest.mark.parametrize("name", ["new_sender_bcc.eml", "vendor_new_filesharing.eml", "vendor_link_presentation.eml",

@@ -14,7 +14,7 @@ from vecguard.baseline import AUTH_DKIM, AUTH_DMARC, AUTH_SPF, DKIM
 from vecguard.features import Context
 from vecguard.signals.auth import AuthFailForUsuallyPassing, DmarcFailEnforced, LocalUserImpersonation, NewDkimDomain
 
-from .helpers import LOCAL, VENDOR_ADDR, World, eml, features_of, message, signals
+from .helpers import LOCAL, VENDOR_ADDR, World, check_scenario, eml, features_of, message, signals
 
 AUTH = {"AUTH_FAIL_FOR_USUALLY_PASSING", "DMARC_FAIL_ENFORCED", "NEW_DKIM_DOMAIN", "LOCAL_USER_IMPERSONATION"}
 
@@ -46,12 +46,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize("name,fires,quiet", SCENARIOS, ids=[s[0] for s in SCENARIOS])
 def test_auth_scenario_signals(world: World, name: str, fires: set[str], quiet: set[str]) -> None:
-    outcome = world.score(eml(name))
-    found = signals(outcome)
-    assert fires <= found, f"missing {fires - found}; got {sorted(found)}"
-    assert not (quiet & found), f"unexpected {quiet & found}"
-    for c in outcome.decision.report.contributions:
-        assert c.evidence, f"{c.name} has no evidence"
+    check_scenario(world, name, fires, quiet)
 
 
 @pytest.mark.parametrize("name", ["auth_spoof_dmarc_reject.eml", "auth_forged_results.eml"])
