@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from vecguard.errors import PolicyError
 from vecguard.policy import decide, load_policy
 from vecguard.scoring import ScoreReport
-from vecguard.signals import registered_signals
+from vecguard.signals import REGISTRY, registered_signals
 
 from .helpers import POLICY_DIR, features_of, message
 
@@ -26,6 +27,17 @@ def test_default_policy_covers_every_registered_signal() -> None:
     policy = load_policy(POLICY_DIR)
     assert set(registered_signals()) <= set(policy.signals)
     assert 0 < policy.tag < policy.hold <= 100
+
+
+def test_default_policy_states_every_detector_setting_at_its_default() -> None:
+    """default.toml is where an administrator reads and changes the numbers: it lists every detector
+    setting, each with the default the detector declares (so a layer that omits one changes nothing)."""
+    stated = tomllib.loads((POLICY_DIR / "default.toml").read_text())["detectors"]
+    for detector in REGISTRY:
+        for key, default in detector.settings.items():
+            assert stated.get(key) == default, (type(detector).__name__, key, stated.get(key), default)
+    declared = {key for detector in REGISTRY for key in detector.settings}
+    assert set(stated) == declared
 
 
 def expect_error(directory: Path, file: str, key: str) -> None:

@@ -1,6 +1,6 @@
 """Store reads added for issue 6, on SQLite and PostgreSQL: local users an inbound sender may impersonate,
-authentication results learned per sender, and the lookalike lookup of a candidate whose own organisation
-is known."""
+authentication results learned per sender, the lookalike lookup of a candidate whose own organisation
+is known, and the known people a lookalike sender copies."""
 
 from __future__ import annotations
 
@@ -84,3 +84,27 @@ def test_local_user_names_follow_address_conventions(store: Store) -> None:
     assert found == {"Jürgen Müller": {"jürgen müller"}, "kim wong": {"kim wong"},
                      # an address that follows no convention is not found: the price of an indexed lookup
                      "Pat Doe": frozenset()}
+
+
+def test_people_a_lookalike_sender_copies(store: Store) -> None:
+    """``copied``: for the known domains the sender's organisation resembles, the correspondents there
+    with the sender's local part (at the organisation or a subdomain of it) or display name."""
+    with store.session() as s:
+        for n, (addr, name) in enumerate([("jane.doe@harborlogistics.co.uk", "Jane Doe"),
+                                          ("bstengle@houston.harborlogistics.co.uk", "Nancy Stengle"),
+                                          ("sam@other.example", "Sam Reed")]):
+            s.learn(lesson(features(addr, name, message_id=f"k{n}@x.example"), "pass"))
+        s.learn(lesson(features("ghost@harborlogistics.co.uk", "Ghost", message_id="h@x.example"), "hold"))
+        s.commit()
+
+        def copied(addr: str, name: str = "") -> dict[str, tuple[str, ...]]:
+            return dict(s.baseline(features(addr, name, message_id=f"q-{addr}")).copied)
+
+        target = "harborlogistics.co.uk"
+        assert copied("jane.doe@harborlogistics.com") == {target: ("jane.doe@harborlogistics.co.uk",)}
+        assert copied("j.doe@harborlogistics.com", "JANE  DOE") == {target: ("jane.doe@harborlogistics.co.uk",)}
+        assert copied("bstengle@harborlogistics.com") == {target: ("bstengle@harborlogistics.co.uk",)}  # person row
+        assert copied("ghost@harborlogistics.com") == {}   # only ever held: nobody we corresponded with
+        assert copied("sam@harborlogistics.com") == {}     # a known local part at another organisation
+        assert copied("accounts@harborlogistics.com", "Accounts") == {}
+        assert copied("jane.doe@unrelated.example") == {}  # no known domain resembles it: no query

@@ -172,3 +172,8 @@ class Baseline:
     # addresses of local users whose local part equals the sender's.
     local_names: frozenset[str] = frozenset()
     local_addresses: frozenset[str] = frozenset()
+    # The people an inbound sender copies at the known domains its organisation resembles (those of
+    # ``similar`` for the sender's organisation): known domain -> known correspondents there with the
+    # sender's local part or the sender's display name. gward@python.net copies nobody at python.org;
+    # jane.doe@vendor.co copies jane.doe@vendor.com.
+    copied: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))

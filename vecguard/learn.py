@@ -19,18 +19,21 @@ from datetime import datetime
 
 from . import baseline as b
 from .domains import registered_domain
-from .features import Features, parse_addresses
+from .features import Address, Features, parse_addresses
 
 SENDER = "sender"
 ORG = "org"
 LOCAL = "local"
+# A correspondent at a subdomain (bstengle@houston.quik.com) filed again under its organisation
+# (bstengle@quik.com), so that a lookalike of quik.com that copies the person can be found by key.
+PERSON = "person"
 
 
 @dataclass(frozen=True, slots=True)
 class ScopeLesson:
     """Increments for one scope: counters plus one observation per (kind, value) fact."""
 
-    scope: str  # sender | org | local
+    scope: str  # sender | org | local | person
     key: str
     name: str = ""
     inbound: int = 0
@@ -111,13 +114,14 @@ def lesson(f: Features, action: str) -> Lesson:
                                           ScopeLesson(ORG, sender.org, held=1)))
         facts = inbound_facts(f)
         if action == "tag":
-            return _tagged_lesson(f, sender.address, sender.org, facts)
+            return _tagged_lesson(f, sender, facts)
         has_links = 1 if f.links else 0
         return Lesson(
             f.date,
             scopes=(
                 ScopeLesson(SENDER, sender.address, sender.name, inbound=1, link_messages=has_links, facts=facts),
                 ScopeLesson(ORG, sender.org, inbound=1, link_messages=has_links, facts=facts),
+                *_person(sender, inbound=1),
             ),
             relationships=tuple((sender.address, r) for r in f.local_recipients),
             thread=thread_lesson(f, ours=False),
@@ -132,6 +136,7 @@ def lesson(f: Features, action: str) -> Lesson:
     for rcpt in external:
         scopes.append(ScopeLesson(SENDER, rcpt.address, rcpt.name, outbound=1))
         scopes.append(ScopeLesson(ORG, rcpt.org, outbound=1))
+        scopes.extend(_person(rcpt, outbound=1))
     return Lesson(
         f.date,
         scopes=tuple(scopes),
@@ -142,13 +147,23 @@ def lesson(f: Features, action: str) -> Lesson:
 
 
 
-def _tagged_lesson(f: Features, address: str, org: str, facts: tuple[tuple[str, str], ...]) -> Lesson:
+def _person(address: Address, inbound: int = 0, outbound: int = 0) -> tuple[ScopeLesson, ...]:
+    """The PERSON scope of a correspondent at a subdomain of its organisation; none at the organisation
+    itself, where its SENDER scope already has that key."""
+    if not address.org or address.domain == address.org:
+        return ()
+    local_part = address.address.rsplit("@", 1)[0]
+    return (ScopeLesson(PERSON, f"{local_part}@{address.org}", address.name, inbound=inbound, outbound=outbound),)
+
+
+def _tagged_lesson(f: Features, sender: Address, facts: tuple[tuple[str, str], ...]) -> Lesson:
     """What a tagged inbound message teaches: provisional facts and the tagged count, nothing that vouches."""
     provisional = tuple((b.provisional(kind), value) for kind, value in facts) + ((b.TAGGED, "messages"),)
     return Lesson(
         f.date,
-        scopes=(ScopeLesson(SENDER, address, inbound=1, facts=provisional),
-                ScopeLesson(ORG, org, inbound=1, facts=provisional)),
+        scopes=(ScopeLesson(SENDER, sender.address, inbound=1, facts=provisional),
+                ScopeLesson(ORG, sender.org, inbound=1, facts=provisional),
+                *_person(sender, inbound=1)),
         thread=thread_lesson(f, ours=False),
-        known_domains=(org,),  # its real domain must be indexed, or a lookalike of it would pass
+        known_domains=(sender.org,),  # its real domain must be indexed, or a lookalike of it would pass
     )

@@ -80,6 +80,8 @@ _MAX = m.MAX_TEXT
 _EMPTY_FACTS: Mapping[str, Mapping[str, int]] = MappingProxyType({})
 _NO_COUNTS: Mapping[str, int] = MappingProxyType({})
 _NO_SIMILAR: Mapping[str, tuple[KnownDomain, ...]] = MappingProxyType({})
+_NO_COPIES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+MAX_COPY_TARGETS = 5  # known domains per sender checked for copied people (similar is ranked by history)
 
 
 def default_sqlite_path() -> Path:
@@ -181,6 +183,10 @@ _SELECT_SIMILAR = (
 )
 # Local users an inbound sender may impersonate, by address (the (scope, key) index); see _local_users.
 _SELECT_LOCAL_BY_KEY = select(_sc.key, _sc.name).where(_sc.scope == "local", _sc.key.in_(_in("keys")))
+# Known correspondents (mail exchanged either way, not only held) by address, or by local part at their
+# organisation (the 'person' rows of subdomain addresses); see _copied_people.
+_SELECT_CORRESPONDENTS_BY_KEY = select(_sc.key, _sc.name).where(
+    or_(_sc.scope == "sender", _sc.scope == "person"), _sc.key.in_(_in("keys")), _sc.inbound + _sc.outbound > 0)
 _INSERT_DECISION = insert(m.decision)
 _DECISION_COLUMNS = ("message_id", "queue_id", "created_at", "message_date", "sender", "recipients",
                      "direction", "score", "action", "signals", "source", "subject", "mail_from",
@@ -426,6 +432,7 @@ class _Statements:
         self.count_thread_messages = _Prepared(_COUNT_THREAD_MESSAGES, dialect)
         self.similar = _Prepared(_SELECT_SIMILAR, dialect)
         self.local_by_key = _Prepared(_SELECT_LOCAL_BY_KEY, dialect)
+        self.correspondents_by_key = _Prepared(_SELECT_CORRESPONDENTS_BY_KEY, dialect)
         self.insert_decision = _Prepared(_INSERT_DECISION, dialect, _DECISION_COLUMNS)
         self.upsert_scope = _Write(_SCOPE_WRITE, dialect)
         self.upsert_fact = _Write(_FACT_WRITE, dialect)
@@ -696,17 +703,19 @@ class Session:
             for scope_id, kind, value, count in self._fetch(self._sql.facts, {"ids": fact_ids}):
                 facts[scope_id].setdefault(kind, {})[value] = count
 
+        similar = self._similar(_candidates(f, org_key, lookalike_candidates))
         return Baseline(
             sender=self._profile(sender_row, facts) if sender_row is not None else Profile(key=sender_key),
             org=self._profile(org_row, facts) if org_row is not None else Profile(key=org_key),
             relationships=self._relationships(f, sender_key, inbound),
             thread=self._thread(f),
-            similar=self._similar(_candidates(f, org_key, lookalike_candidates)),
+            similar=similar,
             reply_to=MappingProxyType({
                 original: self._profile(rows[k], {}) if k in rows else Profile(key=k[1])
                 for k, original in reply_keys.items()
             }),
             **self._local_users(f),
+            copied=self._copied_people(f, similar.get(org_key, ())) if org_key else _NO_COPIES,
         )
 
     def _local_users(self, f: Features) -> dict[str, frozenset[str]]:
@@ -739,6 +748,30 @@ class Session:
                 if key in wanted and " ".join(stored.split()).casefold() == name:
                     names.add(name)
         return {"local_names": frozenset(names), "local_addresses": frozenset(addresses)}
+
+    def _copied_people(self, f: Features, targets: Sequence[KnownDomain]) -> Mapping[str, tuple[str, ...]]:
+        """``copied`` of the Baseline: for the known domains the inbound sender's organisation resembles,
+        the known correspondents there whose local part or display name the sender has. By address: the
+        sender's local part at the known domain or at a subdomain of it (the 'person' rows). By display
+        name (two words or more): the addresses a person of that name would have there under the usual
+        conventions (as for local users), kept when the stored display name is the same. One indexed
+        lookup, and only for a sender whose organisation resembles a known one at all (rare: no query
+        for most messages)."""
+        sender = f.sender
+        if sender is None:
+            return _NO_COPIES
+        domains = [k.domain for k in targets if k.domain != sender.org and not k.local][:MAX_COPY_TARGETS]
+        if not domains:
+            return _NO_COPIES
+        name = " ".join(sender.name.split()).casefold()
+        local_part = sender.address.rsplit("@", 1)[0]
+        by_address = {_clip(f"{local_part}@{d}"): d for d in domains}
+        by_name = {_clip(f"{part}@{d}"): d for part in _conventional_local_parts(name) for d in domains}
+        copied: dict[str, list[str]] = {}
+        for key, stored in self._fetch(self._sql.correspondents_by_key, {"keys": sorted(by_address | by_name)}):
+            if key in by_address or (key in by_name and " ".join(stored.split()).casefold() == name):
+                copied.setdefault((by_address | by_name)[key], []).append(key)
+        return MappingProxyType({d: tuple(sorted(keys)) for d, keys in copied.items()}) if copied else _NO_COPIES
 
     def _profile(self, row: tuple[Any, ...], facts: Mapping[int, Mapping[str, Mapping[str, int]]]) -> Profile:
         scope_id, _, key, name, first_seen, last_seen, inbound, outbound, link_messages, held = row

@@ -8,13 +8,18 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ..baseline import Baseline, KnownDomain
 from ..domains import domain_name_part, is_ip, public_suffix, registered_domain
-from ..features import Context, Features
+from ..features import Address, Context, Features
 from ..lists import free_email
 from ..lookalike import Resemblance, brand_index, is_mixed_script, lure_index, resemble_domain, tokens_of
 from ..lookalike_edits import single_edit
 from ..scoring import Hit
 
 MAX_LINK_HOSTS = 10  # link hosts compared per message; bounds the per-message cost
+# Resemblances that spell the known name right: under another suffix (google.de), with a hyphen (t-mobile)
+# or with a word added (paypal-corp, microsoftonline). Brands register these for themselves, and people of
+# other organisations use them (gward@python.net is not python.org's impostor); a sender domain of one of
+# these kinds imitates the known one only as far as the sender copies one of its people (``copied``).
+SPELLED_OUT = frozenset({"tld_swap", "hyphenation", "combo"})
 
 # resemble_domain is a pure function of two names and the same pairs recur message after message (the
 # sender's organisation against every local domain): remembered, it cost ~4% of a scan (benchmarks/scan_bench.py).
@@ -53,9 +58,12 @@ def _typo_suffix(seen: str, known: str, cfg: Mapping[str, float]) -> bool:
 
 
 def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float],
-          first_contact: bool = False) -> tuple[Resemblance, float] | None:
+          sender: bool = False) -> tuple[Resemblance, float] | None:
     """The strongest resemblance of ``domain`` to a local or known domain and its strength. A tld swap
-    of a short name counts only for a ``first_contact`` sender on a suffix one slip from the known one."""
+    of a short name counts only for a first-contact ``sender`` on a suffix one slip from the known one.
+    For the ``sender``'s domain, a resemblance that spells a known correspondent's name right
+    (:data:`SPELLED_OUT`) counts at ``spelled_out_uncopied_factor`` unless the sender copies one of its
+    people (``b.copied``)."""
     best: tuple[Resemblance, float] | None = None
     targets = [KnownDomain(d, 0, True) for d in ctx.local_domains]
     targets += list(b.similar.get(domain, ()))
@@ -70,22 +78,32 @@ def _best(domain: str, b: Baseline, ctx: Context, cfg: Mapping[str, float],
         if found is None:
             continue
         if (found.kind == "tld_swap" and len(domain_name_part(own)) < cfg["tld_swap_min_name_length"]
-                and not (first_contact and _typo_suffix(own, known.domain, cfg))):
+                and not (sender and not b.org.known and _typo_suffix(own, known.domain, cfg))):
             continue  # state.gov / state.tx.us, bank.de / bank.fr: short names recur under many suffixes
         strength = _weight(known) * (cfg["tld_swap_factor"] if found.kind == "tld_swap" else 1.0)
-        if best is None or strength > best[1]:
+        if sender and found.kind in SPELLED_OUT and not known.local and not _copies(b, known.domain):
+            strength *= cfg["spelled_out_uncopied_factor"]
+        if strength > 0 and (best is None or strength > best[1]):
             best = (found, strength)
     return best
 
 
-def sender_lookalike(sender_domain: str, org: str, b: Baseline, ctx: Context,
+def _copies(b: Baseline, target: str) -> tuple[str, ...]:
+    """The people the sender copies at ``target``, or at a known namesake of it (utmb.co copying
+    brmartin@utmb.edu imitates utmb.com and utmb.edu alike)."""
+    name = domain_name_part(target)
+    return b.copied.get(target) or tuple(
+        person for domain, people in b.copied.items() if domain_name_part(domain) == name for person in people)
+
+
+def sender_lookalike(sender: Address, b: Baseline, ctx: Context,
                      cfg: Mapping[str, float]) -> tuple[Resemblance, float] | None:
-    """What LookalikeDomain reports for an inbound sender at ``sender_domain`` (registered domain
-    ``org``): the strongest resemblance to a local or known domain and its strength before the
-    ``established_lookalike_factor``, or None. A free mailbox provider imitates nobody."""
-    if free_email().match(sender_domain):
+    """What LookalikeDomain reports for an inbound ``sender``: the strongest resemblance of its domain to
+    a local or known domain and its strength before the ``established_lookalike_factor``, or None. A free
+    mailbox provider imitates nobody."""
+    if free_email().match(sender.domain):
         return None
-    return _best(org, b, ctx, cfg, first_contact=not b.org.known)
+    return _best(sender.org, b, ctx, cfg, sender=True)
 
 
 class LookalikeDomain:
@@ -96,13 +114,18 @@ class LookalikeDomain:
     link's domain. Strength grows with the imitated domain's history; a sender domain with its own clean
     history is damped by ``established_lookalike_factor`` (two real partners can have similar names).
     Free mailbox providers are neither suspects nor targets (yahoo.com is not yahoo.com.mx's impostor).
-    Evidence: seen ~ imitated (kind).
+    A sender domain that spells a correspondent's name right (a tld swap, hyphenation or combo: python.net
+    for python.org) counts only when the sender copies one of that correspondent's people, by address
+    (jane.doe@vendor.co for jane.doe@vendor.com) or display name (``spelled_out_uncopied_factor``, 0 by
+    default: those names are as often the owner's own or a neighbour's as an impostor's); a disguised name
+    (homoglyph, leet, an edit) counts on its own. Evidence: seen ~ imitated (kind; copies ADDRESS).
     """
 
     names = ("LOOKALIKE_SENDER_DOMAIN", "LOOKALIKE_LOCAL_DOMAIN", "LOOKALIKE_REPLY_TO", "LOOKALIKE_LINK_DOMAIN")
     settings: Mapping[str, float] = {"established_lookalike_factor": 0.3, "tld_swap_factor": 0.5,
                                      "tld_swap_min_name_length": 6,
-                                     "tld_typo_min_name_length": 3}
+                                     "tld_typo_min_name_length": 3,
+                                     "spelled_out_uncopied_factor": 0.0}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -115,7 +138,7 @@ class LookalikeDomain:
                 checked[domain] = _best(domain, b, ctx, cfg)
             return checked[domain]
 
-        sender = sender_lookalike(f.sender.domain, f.sender.org, b, ctx, cfg)
+        sender = sender_lookalike(f.sender, b, ctx, cfg)
         if sender:
             found, strength = sender
             if b.org.inbound - b.org.tagged > b.org.held:
@@ -124,8 +147,10 @@ class LookalikeDomain:
                 # message vouches for nothing.
                 strength *= cfg["established_lookalike_factor"]
             local = ctx.is_local(found.target)
+            copied = _copies(b, found.target)
+            copies = f"; copies {', '.join(copied)}" if copied else ""
             yield Hit("LOOKALIKE_LOCAL_DOMAIN" if local else "LOOKALIKE_SENDER_DOMAIN", strength,
-                      (f"{found.seen} ~ {found.target} ({found.kind})",))
+                      (f"{found.seen} ~ {found.target} ({found.kind}{copies})",))
         for a in f.reply_to:
             if a.org != f.sender.org and (hit := best(a.org)):
                 yield Hit("LOOKALIKE_REPLY_TO", hit[1], (f"reply-to {hit[0].seen} ~ {hit[0].target} ({hit[0].kind})",))
