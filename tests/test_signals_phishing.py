@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from vecguard.baseline import LINK_SITE, TAGGED, Profile, provisional
+from vecguard.baseline import LINK_SITE, TAGGED, Baseline, Profile, provisional
+from vecguard.features import Context
 from vecguard.learn import lesson
 from vecguard.policy import Policy, load_policy
 from vecguard.scoring import Hit
+from vecguard.signals.links import NewLinkSite
 
 from .helpers import POLICY_DIR, START, VENDOR, World, features_of, message, signals, vendor_history
 
@@ -241,3 +243,26 @@ def test_brand_dress_up_is_judged_until_the_sender_has_untagged_history(fresh: W
     with fresh.store.session() as session:  # released by an analyst: now a vouched correspondent
         session.learn(lesson(features_of(raw), "pass"))
     assert "BRAND_IMPERSONATION" not in signals(fresh.score(raw))
+
+
+# ------------------------------------------------------------------------ a first file-sharing page
+
+@pytest.mark.parametrize(("url", "signal", "shared", "expected"), [
+    # five sites in three messages, none of them file sharing: too varied for a new site to surprise
+    # (novelty 0), yet a first file-sharing page; capped at category_novelty_cap
+    ("https://www.dropbox.com/s/x/invoice.pdf", "NEW_LINK_FILE_SHARING", {}, 0.7),
+    # it did share a file-sharing site once: the category's own surprise, 1 - (1 + 2) / (3 + 4)
+    ("https://www.dropbox.com/s/x/invoice.pdf", "NEW_LINK_FILE_SHARING", {"wetransfer.com": 1}, 1 - 3 / 7),
+    # a shortener or trusted hosting is judged on the organisation's habit across all sites only
+    ("https://bit.ly/3xYz", "NEW_LINK_SHORTENER", {}, 0.0),
+])
+def test_first_page_of_a_category_from_an_organisation_of_varied_links(
+        url: str, signal: str, shared: dict[str, int], expected: float) -> None:
+    sites = {"a-news.com": 1, "b-shop.com": 1, "c-blog.com": 1, "d-events.com": 1} | shared
+    while len(sites) < 5:
+        sites[f"e{len(sites)}-site.com"] = 1
+    org = Profile(inbound=3, facts={LINK_SITE: sites})
+    f = features_of(message(html=_link(url)))
+    cfg = load_policy(POLICY_DIR).detectors
+    found = {h.name: h for h in NewLinkSite().evaluate(f, Baseline(sender=org, org=org), Context(), cfg, ())}
+    assert found[signal].strength == pytest.approx(expected)

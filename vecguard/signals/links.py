@@ -17,6 +17,10 @@ from ..lookalike import brand_index, tokens_of
 from ..scoring import Hit
 from . import surprise
 
+# Categories judged on their own habit too (category_novelty): the pages VEC mail links to. Shorteners
+# and trusted hosting (ad.doubleclick.net, facebook.com) are in every newsletter: for them the
+# organisation's habit across all sites stays the measure.
+HABIT_CATEGORIES = ("file_sharing", "site_builder")
 CATEGORY_SIGNALS = {
     "file_sharing": "NEW_LINK_FILE_SHARING",
     "site_builder": "NEW_LINK_SITE_BUILDER",
@@ -64,18 +68,34 @@ def link_novelty(f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float
     return result
 
 
+def category_novelty(f: Features, b: Baseline, site: str, cat: str, cfg: Mapping[str, float]) -> float:
+    """How new a first ``site`` of category ``cat`` is for a known organisation, judged on the sites of
+    that category it shared (none, usually), at most ``category_novelty_cap``. An organisation whose
+    links are too varied for a new site to surprise (five sites in three messages: novelty 0) has
+    still never sent a file-sharing page; the cap keeps this below what a habit broken counts."""
+    shared = sum(1 for known in b.org.values(LINK_SITE) if category(known) == cat)
+    strength = min(cfg["category_novelty_cap"], surprise(shared, b.org.inbound, cfg["novelty_prior"]))
+    if f.bulk:
+        strength *= cfg["bulk_link_factor"]
+    if b.org.seen_provisionally(LINK_SITE, site) or b.sender.seen_provisionally(LINK_SITE, site):
+        strength *= cfg["provisional_repeat_factor"]
+    return strength
+
+
 class NewLinkSite:
     """First link to a site this correspondent and its organisation never shared.
 
     NEW_LINK_FILE_SHARING, NEW_LINK_SITE_BUILDER, NEW_LINK_SHORTENER and NEW_LINK_TRUSTED_HOSTING are the
     strong forms: VEC mail links to a legitimate file-sharing or site-builder page that carries the real
     phishing link. NEW_LINK_SITE is the weak generic form. Strength: surprise given the organisation's
-    history. Evidence: the new sites.
+    history; for a file-sharing or site-builder site at least its :func:`category_novelty`. Evidence:
+    the new sites.
     """
 
     names = ("NEW_LINK_SITE", *CATEGORY_SIGNALS.values())
     settings: Mapping[str, float] = {"unknown_sender_link_strength": 0.6, "bulk_link_factor": 0.5,
-                                     "novelty_prior": 2, "provisional_repeat_factor": 0.6}
+                                     "novelty_prior": 2, "provisional_repeat_factor": 0.6,
+                                     "category_novelty_cap": 0.7}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -87,6 +107,8 @@ class NewLinkSite:
             name = CATEGORY_SIGNALS.get(cat or "", "NEW_LINK_SITE")
             if name == "NEW_LINK_SITE" and not b.org.known:
                 continue  # an unknown sender's ordinary links are covered by FIRST_CONTACT
+            if cat in HABIT_CATEGORIES and b.org.inbound > 0:
+                strength = max(strength, category_novelty(f, b, site, cat, cfg))
             by_signal.setdefault(name, []).append((site, strength))
         for name, items in by_signal.items():
             strength = max(s for _, s in items)
