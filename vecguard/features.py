@@ -124,6 +124,7 @@ class Features:
     attachments: tuple[str, ...] = ()
     defects: tuple[str, ...] = field(default=())
     payment_change: tuple[str, ...] = ()  # phrases asking to change where payments go
+    to_own_list: bool = False  # addressed openly to the mailing list it came through (see list_addresses)
 
     @property
     def participants(self) -> frozenset[str]:
@@ -363,6 +364,26 @@ def _disclosed(rcpt: str, shown: set[str], ctx: Context) -> bool:
     return any(a.rpartition("@")[0] == local and ctx.is_local(a.rpartition("@")[2]) for a in shown)
 
 
+_MAILTO = re.compile(r"<mailto:([^>?\s]+)", re.IGNORECASE)
+_LIST_COMMAND = re.compile(r"-(unsubscribe|subscribe|request|leave|join|owner)(?=@)", re.IGNORECASE)
+
+
+def list_addresses(message: Message) -> frozenset[str]:
+    """The posting addresses of the mailing list a message came through, from its RFC 2369/2919
+    headers: List-Post's mailto, the list's -request/-unsubscribe mailto with the command stripped
+    (ilug-request@linux.ie, zzzzteana-unsubscribe@yahoogroups.com), and List-Id's ``name.domain`` read as
+    ``name@domain`` at each dot. Empty for mail without list headers."""
+    found: set[str] = set()
+    for header in ("list-post", "list-unsubscribe", "list-subscribe"):
+        for value in message.get_all(header) or ():
+            found.update(_LIST_COMMAND.sub("", m.lower()) for m in _MAILTO.findall(str(value)))
+    list_id = _MSGID.search(str(message.get("list-id") or ""))
+    if list_id:
+        ident = list_id.group(0)[1:-1].lower()
+        found.update(f"{ident[:i]}@{ident[i + 1:]}" for i, c in enumerate(ident) if c == ".")
+    return frozenset(found)
+
+
 def _author(message: Message, from_header: Address | None, reply_to: tuple[Address, ...]) -> tuple[Address | None, str | None]:
     """The correspondent is the author, not a list that rewrote From for DMARC ("Name via List")."""
     if from_header is None:
@@ -415,6 +436,7 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
     rp = parse_addresses(message.get_all("return-path"))
     bulk = bool(message.get("list-id") or message.get("list-unsubscribe") or
                 (message.get("precedence") or "").strip().lower() in ("bulk", "list", "junk"))
+    to_own_list = bulk and bool(shown & list_addresses(message))
     return Features(
         sender=sender,
         from_header=from_header,
@@ -442,6 +464,7 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
         date=date,
         hour=local_hour(date),
         bulk=bulk,
+        to_own_list=to_own_list,
         body_scanned=message.body_scanned,
         size=message.size,
         attachments=tuple(a.filename for a in message.attachments),

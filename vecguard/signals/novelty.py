@@ -35,12 +35,14 @@ class UndisclosedRecipients:
     """NEW_SENDER_UNDISCLOSED: a sender we never exchanged mail with writes to hidden (Bcc) recipients.
 
     Legitimate first contacts address people openly; a campaign hides its list. Strength grows with the
-    number of hidden local recipients; bulk mail (List-Unsubscribe) gets half, because newsletters Bcc too.
-    Evidence: the number of undisclosed recipients.
+    number of hidden local recipients; bulk mail (List-Unsubscribe) gets half, because newsletters Bcc too,
+    and a post addressed to the mailing list it came through (``Features.to_own_list``) gets
+    ``list_post_factor`` of that: the list's subscribers are hidden by design. Evidence: the number of
+    undisclosed recipients.
     """
 
     names = ("NEW_SENDER_UNDISCLOSED",)
-    settings: Mapping[str, float] = {"undisclosed_full_strength": 4}
+    settings: Mapping[str, float] = {"undisclosed_full_strength": 4, "list_post_factor": 0.0}
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
@@ -55,6 +57,8 @@ class UndisclosedRecipients:
             strength *= 0.5
         if f.bulk:
             strength *= 0.5
+            if f.to_own_list:
+                strength *= cfg["list_post_factor"]
         yield Hit("NEW_SENDER_UNDISCLOSED", strength, (f"undisclosed={f.undisclosed_count}",))
 
 
