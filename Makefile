@@ -49,18 +49,28 @@ companies: $(STAMP)
 	$(BIN)/python corpus/evaluate_companies.py 1 2 3 4 5 6 7 8 9 10
 
 # Real-mail evaluation (corpus/inject.py; docs/EVALUATION.md): attacks injected into Enron and SpamAssassin
-# ham, real phishing delivered; eval the fitting and held-out parts, then fit weights (vecguard tune).
+# ham, real phishing delivered; eval the fitting and held-out parts, then fit weights (vecguard tune), which
+# writes a policy layer and a candidate default.toml ($(EVAL_DIR)/default.toml) without touching policies/.
 EVAL_DIR ?= $(VENV)/eval-real
+SA_LOCAL = $$(sed 's/^/--local-domain /' $(EVAL_DIR)/sa-heldout.local-domains)
 eval-real: $(STAMP)
 	$(BIN)/python corpus/inject.py --out $(EVAL_DIR) --seed 1
 	$(BIN)/vecguard eval $(EVAL_DIR)/enron-fit.mbox --labels $(EVAL_DIR)/enron-fit.labels.jsonl \
 		--local-domain enron.com --jsonl $(EVAL_DIR)/enron-fit.records.jsonl
+	$(BIN)/vecguard eval $(EVAL_DIR)/sa-fit.mbox --labels $(EVAL_DIR)/sa-fit.labels.jsonl \
+		$(SA_LOCAL) --jsonl $(EVAL_DIR)/sa-fit.records.jsonl
 	$(BIN)/vecguard eval $(EVAL_DIR)/enron-heldout.mbox --labels $(EVAL_DIR)/enron-heldout.labels.jsonl \
 		--local-domain enron.com --jsonl $(EVAL_DIR)/enron-heldout.records.jsonl
 	$(BIN)/vecguard eval $(EVAL_DIR)/sa-heldout.mbox --labels $(EVAL_DIR)/sa-heldout.labels.jsonl \
-		$$(sed 's/^/--local-domain /' $(EVAL_DIR)/sa-heldout.local-domains) --jsonl $(EVAL_DIR)/sa-heldout.records.jsonl
-	$(BIN)/vecguard tune --fit $(EVAL_DIR)/enron-fit.records.jsonl --held-out $(EVAL_DIR)/enron-heldout.records.jsonl \
-		--held-out $(EVAL_DIR)/sa-heldout.records.jsonl --out $(EVAL_DIR)/fitted.toml
+		$(SA_LOCAL) --jsonl $(EVAL_DIR)/sa-heldout.records.jsonl
+	$(BIN)/vecguard tune --fit $(EVAL_DIR)/enron-fit.records.jsonl --fit $(EVAL_DIR)/sa-fit.records.jsonl \
+		--held-out $(EVAL_DIR)/enron-heldout.records.jsonl --held-out $(EVAL_DIR)/sa-heldout.records.jsonl \
+		--out $(EVAL_DIR)/fitted.toml --write-default $(EVAL_DIR)/default.toml
+	mkdir -p $(EVAL_DIR)/fitted-policy && cp $(EVAL_DIR)/default.toml $(EVAL_DIR)/fitted-policy/
+	$(BIN)/vecguard eval $(EVAL_DIR)/enron-heldout.mbox --labels $(EVAL_DIR)/enron-heldout.labels.jsonl \
+		--local-domain enron.com --policy $(EVAL_DIR)/fitted-policy
+	$(BIN)/vecguard eval $(EVAL_DIR)/sa-heldout.mbox --labels $(EVAL_DIR)/sa-heldout.labels.jsonl \
+		$(SA_LOCAL) --policy $(EVAL_DIR)/fitted-policy
 
 lint: $(TEST_STAMP)
 	$(BIN)/mypy

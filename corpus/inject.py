@@ -106,9 +106,10 @@ class Box:
     chunks: list[bytes] = field(default_factory=list)
     labels: list[dict[str, Any]] = field(default_factory=list)
 
-    def add_real(self, m: Msg, thread: str | None) -> None:
+    def add_real(self, m: Msg, thread: str | None, labelled: bool = True) -> None:
+        """A real message; unlabelled, it is only history (replayed and learned, not counted)."""
         self.chunks.append(m.raw if m.raw.endswith(b"\n\n") else m.raw.rstrip(b"\n") + b"\n\n")
-        if m.mid:
+        if m.mid and labelled:
             self.labels.append({"message_id": m.mid, "label": "legit", "campaign": None, "variant": None,
                                 "thread": thread, "user": m.user})
 
@@ -306,12 +307,19 @@ class Injector:
                 made = getattr(self, campaign)(rng, partner)
                 if made is not None:
                     yield made
+            if i % 2 == 1:
+                yield self.fake_reply(_rng(self.seed, self.user, partner, "fake_reply"), partner)
             if i % 2 == 0:
                 for campaign in ("fanout", "new_sender_bcc"):
                     rng = _rng(self.seed, self.user, partner, campaign)
                     made = getattr(self, campaign)(rng, partner)
                     if made is not None:
                         yield made
+
+    def own_mailbox(self, partner: str, campaign: str) -> bool:
+        """A takeover sent from the victim's own mailbox (its webmail, its network: no new client or hop), for
+        2 in 5 compromised messages; its own random stream, so the other variants stay as they were."""
+        return _rng(self.seed, self.user, partner, campaign, "own_mailbox").random() < 0.4
 
     def _who(self, addr: str) -> str:
         name = self.names.get(addr, "")
@@ -326,10 +334,14 @@ class Injector:
         reply_to = f"{partner.split('@')[0]}.{token(rng, 4)}@{rng.choice(FREEMAIL)}" if rng.random() < 0.4 else ""
         mid = self.mid(domain(partner))
         subject = rng.choice(LURES).format(org=org, num=rng.randrange(10000, 99999))
+        own = self.own_mailbox(partner, "compromised_link")
+        mailer, hop = rng.choice(MAILERS), rng.choice(NETWORKS)
         raw = compose(sender=self._who(partner), to=[self.owner], subject=subject, date=self.when(rng, odd),
-                      mid=mid, text=text, html=html, reply_to=reply_to, mailer=rng.choice(MAILERS),
-                      hop=rng.choice(NETWORKS), delivered_to=self.owner)
-        return raw, mid, "compromised_link", f"{style}{'+odd_hour' if odd else ''}{'+reply_to' if reply_to else ''}", None
+                      mid=mid, text=text, html=html, reply_to=reply_to, mailer="" if own else mailer,
+                      hop=None if own else hop, delivered_to=self.owner)
+        return (raw, mid, "compromised_link",
+                f"{style}{'+odd_hour' if odd else ''}{'+reply_to' if reply_to else ''}{'+own_mailbox' if own else ''}",
+                None)
 
     def compromised_payment(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None]:
         dom = domain(partner)
@@ -338,13 +350,15 @@ class Injector:
                     "other": f"billing@{dom.split('.')[0]}-payments.com", "none": ""}[reply_kind]
         text = payment_text(rng)
         mid = self.mid(dom)
-        raw = compose(sender=self._who(partner), to=[self.owner], subject=rng.choice(
-                          ("Updated banking details", "Change of remittance account", "Invoice payment - new account",
-                           "Important: payment update")),
-                      date=self.when(rng, rng.random() < 0.3), mid=mid, text=f"Hello,\n\n{text}\n\nRegards\n",
-                      reply_to=reply_to, mailer=rng.choice(MAILERS), hop=rng.choice(NETWORKS),
-                      delivered_to=self.owner)
-        return raw, mid, "compromised_payment", f"reply_to:{reply_kind}", None
+        own = self.own_mailbox(partner, "compromised_payment")
+        subject = rng.choice(("Updated banking details", "Change of remittance account",
+                              "Invoice payment - new account", "Important: payment update"))
+        date = self.when(rng, rng.random() < 0.3)
+        mailer, hop = rng.choice(MAILERS), rng.choice(NETWORKS)
+        raw = compose(sender=self._who(partner), to=[self.owner], subject=subject, date=date, mid=mid,
+                      text=f"Hello,\n\n{text}\n\nRegards\n", reply_to=reply_to, mailer="" if own else mailer,
+                      hop=None if own else hop, delivered_to=self.owner)
+        return raw, mid, "compromised_payment", f"reply_to:{reply_kind}{'+own_mailbox' if own else ''}", None
 
     def payload(self, rng: random.Random, org: str, link_share: float,
                 styles: tuple[str, ...]) -> tuple[str, str, str]:
@@ -396,6 +410,32 @@ class Injector:
                       hop=rng.choice(NETWORKS) if rng.random() < 0.7 else None, delivered_to=self.owner)
         return raw, mid, "thread_hijack", f"{sender_kind}+{payload}", self.thread_of(parent)
 
+    def fake_reply(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None]:
+        """A reply to a conversation that never happened ("RE: invoice"), In-Reply-To a made-up Message-ID at
+        the correspondent's domain: from a lookalike of it, a free-mail address or an unknown organisation."""
+        dom = domain(partner)
+        org = org_name(dom)
+        kind = rng.choice(("lookalike", "freemail", "unknown"))
+        if kind == "lookalike" and free_email().match(dom):
+            kind = "freemail"
+        local = partner.split("@")[0]
+        if kind == "lookalike":
+            addr = f"{local}@{lookalike(dom, rng)[0]}"
+        elif kind == "freemail":
+            addr = f"{local}.{token(rng, 3)}@{rng.choice(FREEMAIL)}"
+        else:
+            addr = f"accounts@{rng.choice(('remit-ledger.com', 'invoicedesk-pro.net', 'settle-pay.org'))}"
+        html, text, payload = self.payload(rng, org, 0.5, ("plain", "prominent", "mismatch"))
+        mid = self.mid(domain(addr))
+        parent = f"<{token(rng, 16)}@{dom}>"
+        name = self.names.get(partner, "")
+        raw = compose(sender=f'"{name}" <{addr}>' if name and kind != "unknown" else addr, to=[self.owner],
+                      subject="RE: " + rng.choice(LURES).format(org=org, num=rng.randrange(10**4, 10**5)),
+                      date=self.when(rng), mid=mid, text=f"{text}\n\n-----Original Message-----\nFrom: {self.owner}\n",
+                      html=html, in_reply_to=parent, mailer=rng.choice(MAILERS), hop=rng.choice(NETWORKS),
+                      delivered_to=self.owner)
+        return raw, mid, "fake_reply", f"{kind}+{payload}", None
+
     def fanout(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None] | None:
         if len(self.colleagues) < 12:
             return None
@@ -403,10 +443,12 @@ class Injector:
         org = org_name(domain(partner))
         html, text = link_html(self.link(rng, org, ("file", "builder")), rng.choice(("plain", "prominent")), org, rng)
         mid = self.mid(domain(partner))
-        raw = compose(sender=self._who(partner), to=to, subject=rng.choice(LURES).format(org=org, num=rng.randrange(10**4, 10**5)),
-                      date=self.when(rng), mid=mid, text=text, html=html, mailer=rng.choice(MAILERS),
-                      hop=rng.choice(NETWORKS), delivered_to=self.owner)
-        return raw, mid, "fanout", f"{len(to)}_recipients", None
+        own = self.own_mailbox(partner, "fanout")
+        subject = rng.choice(LURES).format(org=org, num=rng.randrange(10**4, 10**5))
+        date, mailer, hop = self.when(rng), rng.choice(MAILERS), rng.choice(NETWORKS)
+        raw = compose(sender=self._who(partner), to=to, subject=subject, date=date, mid=mid, text=text, html=html,
+                      mailer="" if own else mailer, hop=None if own else hop, delivered_to=self.owner)
+        return raw, mid, "fanout", f"{len(to)}_recipients{'+own_mailbox' if own else ''}", None
 
     def new_sender_bcc(self, rng: random.Random, partner: str) -> tuple[bytes, str, str, str, None]:
         org = org_name(domain(partner))
@@ -445,7 +487,8 @@ def deliver(box: Box, m: Msg, owner: str, campaign: str) -> None:
     box.add_attack(f"Delivered-To: {owner}\n".encode() + rest, m.mid, campaign, "real", owner)
 
 
-def build(corpora: Path, out: Path, seed: int, fit_share: float = 0.6) -> dict[str, Counter[str]]:
+def build(corpora: Path, out: Path, seed: int, fit_share: float = 0.6,
+          sa_fit_share: float = 0.5) -> dict[str, Counter[str]]:
     """Write the mailboxes and labels; return counts per mailbox and campaign."""
     out.mkdir(parents=True, exist_ok=True)
     owners = {}
@@ -460,7 +503,7 @@ def build(corpora: Path, out: Path, seed: int, fit_share: float = 0.6) -> dict[s
     users = sorted(by_user)
     _rng(seed, "split").shuffle(users)
     fit_users = set(users[:round(len(users) * fit_share)])
-    boxes = {"enron-fit": Box(), "enron-heldout": Box(), "sa-heldout": Box()}
+    boxes = {"enron-fit": Box(), "enron-heldout": Box(), "sa-fit": Box(), "sa-heldout": Box()}
     owner_of = {"enron-fit": [], "enron-heldout": []}  # type: dict[str, list[str]]
     for user in sorted(by_user):
         name = "enron-fit" if user in fit_users else "enron-heldout"
@@ -475,18 +518,24 @@ def build(corpora: Path, out: Path, seed: int, fit_share: float = 0.6) -> dict[s
         injector = Injector(seed, user, owner, by_user[user], ENRON_LOCAL, enron_thread)
         for raw, mid, campaign, variant, thread in injector.attacks():
             box.add_attack(raw, mid, campaign, variant, user, thread)
-    # SpamAssassin ham: one organisation; threads by real References, attacks on its correspondents
+    # SpamAssassin ham: one organisation; threads by real References, attacks on its correspondents. Both
+    # SpamAssassin mailboxes hold all of its ham (the baseline learns the whole organisation either way), but
+    # each labels only its own threads (chosen by the seed) and carries only its own attacks: a hijack goes
+    # with its thread, any other attack by its Message-ID.
     sa = [read(raw, "sa") for raw in split_mbox(corpora / "spamassassin/sa_ham.mbox")]
-    sa_box = boxes["sa-heldout"]
     def sa_thread(m: Msg) -> str:
         return "sa:" + (m.refs.split() or [m.mid])[0]
 
+    def sa_part(key: str) -> str:
+        return "sa-fit" if _rng(seed, "sa-split", key).random() < sa_fit_share else "sa-heldout"
+
     for m in sa:
-        sa_box.add_real(m, sa_thread(m))
+        for name in ("sa-fit", "sa-heldout"):
+            boxes[name].add_real(m, sa_thread(m), labelled=sa_part(sa_thread(m)) == name)
     sa_injector = Injector(seed, "sa", SA_OWNER, sa, SA_LOCAL, sa_thread)
     sa_injector.max_partners = 24
     for raw, mid, campaign, variant, thread in sa_injector.attacks():
-        sa_box.add_attack(raw, mid, campaign, variant, "sa", thread)
+        boxes[sa_part(thread or mid)].add_attack(raw, mid, campaign, variant, "sa", thread)
     # real phishing, delivered after each mailbox's own mail (its dates are later): half to the fitting part
     for source, msgs in phishing(corpora).items():
         rng = _rng(seed, "phish", source)
@@ -506,12 +555,13 @@ def build(corpora: Path, out: Path, seed: int, fit_share: float = 0.6) -> dict[s
 
 def _commands(out: Path) -> None:
     lines = []
-    for name in ("enron-fit", "enron-heldout", "sa-heldout"):
+    for name in ("enron-fit", "enron-heldout", "sa-fit", "sa-heldout"):
         local = " ".join(f"--local-domain {d}" for d in (SA_LOCAL if name.startswith("sa") else ENRON_LOCAL))
         lines.append(f"vecguard eval {out}/{name}.mbox --labels {out}/{name}.labels.jsonl {local} "
                      f"--jsonl {out}/{name}.records.jsonl")
-    lines.append(f"vecguard tune --fit {out}/enron-fit.records.jsonl --held-out {out}/enron-heldout.records.jsonl "
-                 f"--held-out {out}/sa-heldout.records.jsonl --out {out}/fitted.toml")
+    lines.append(f"vecguard tune --fit {out}/enron-fit.records.jsonl --fit {out}/sa-fit.records.jsonl "
+                 f"--held-out {out}/enron-heldout.records.jsonl --held-out {out}/sa-heldout.records.jsonl "
+                 f"--out {out}/fitted.toml")
     (out / "COMMANDS").write_text("\n".join(lines) + "\n")
 
 

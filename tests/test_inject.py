@@ -42,9 +42,13 @@ def test_injector_builds_each_campaign_from_the_real_relationship() -> None:
     again = list(inject.Injector(7, "me-x", "me@enron.com", msgs, ("enron.com",),
                                  lambda m: inject.base_subject(m.subject)).attacks())
     assert made == again  # deterministic from the seed
+    # a takeover from the victim's own mailbox carries no new client or sending hop; the others do
+    compromised = [(message_from_bytes(raw), variant) for raw, _, c, variant, _ in made if c.startswith("compromised")]
+    for msg, variant in compromised:
+        assert (msg["X-Mailer"] is None and msg["Received"] is None) == variant.endswith("+own_mailbox")
     campaigns = {c for _, _, c, _, _ in made}
     assert {"compromised_link", "compromised_payment", "lookalike_domain", "thread_hijack", "fanout",
-            "new_sender_bcc"} <= campaigns
+            "new_sender_bcc", "fake_reply"} <= campaigns
     parents = {m.mid: m for m in msgs}
     late = msgs[int(len(msgs) * 0.6)].date
     for raw, mid, campaign, _, thread in made:
@@ -58,6 +62,9 @@ def test_injector_builds_each_campaign_from_the_real_relationship() -> None:
             assert msg["From"].endswith(("bob@pira.com>", "ann@carrfut.com>", "bob@pira.com", "ann@carrfut.com"))
         if campaign == "new_sender_bcc":
             assert msg["To"] == "undisclosed-recipients:;"
+        if campaign == "fake_reply":  # a reply to a conversation that never happened
+            assert msg["In-Reply-To"] and msg["In-Reply-To"] not in parents and msg["Subject"].startswith("RE: ")
+            assert not msg["From"].endswith(("bob@pira.com>", "ann@carrfut.com>"))
         if campaign == "fanout":
             assert len(msg["To"].split(",")) >= 12
         if campaign != "thread_hijack":
@@ -68,11 +75,21 @@ def test_injector_builds_each_campaign_from_the_real_relationship() -> None:
 @pytest.mark.skipif(not (SHARED / "enron").is_dir(), reason="needs ../shared/corpora")
 def test_build_real_mailboxes(tmp_path: Path) -> None:
     counts = inject.build(SHARED, tmp_path, seed=1)
-    assert set(counts) == {"enron-fit", "enron-heldout", "sa-heldout"}
+    assert set(counts) == {"enron-fit", "enron-heldout", "sa-fit", "sa-heldout"}
     assert counts["enron-fit"]["legit"] + counts["enron-heldout"]["legit"] == 16777
-    assert counts["sa-heldout"]["legit"] == 4150
+    # SpamAssassin ham: each part labels its own threads (about half each); both replay all of it
+    assert counts["sa-fit"]["legit"] + counts["sa-heldout"]["legit"] == 4150
+    assert min(counts["sa-fit"]["legit"], counts["sa-heldout"]["legit"]) >= 1500
+    sa_labels = {name: {json.loads(line)["message_id"]: json.loads(line)
+                        for line in (tmp_path / f"{name}.labels.jsonl").read_text().splitlines()}
+                 for name in ("sa-fit", "sa-heldout")}
+    assert not sa_labels["sa-fit"].keys() & sa_labels["sa-heldout"].keys()
+    threads = {name: {lb["thread"] for lb in labels.values() if lb["thread"]} for name, labels in sa_labels.items()}
+    assert not threads["sa-fit"] & threads["sa-heldout"]   # split by thread
+    assert (tmp_path / "sa-fit.mbox").stat().st_size > 0.8 * (tmp_path / "sa-heldout.mbox").stat().st_size
     for name, c in counts.items():
-        assert c["thread_hijack"] >= 10 and c["phishing_pot"] >= 50, (name, c)
+        assert c["thread_hijack"] >= 10 and c["fake_reply"] >= 3, (name, c)
+        assert c["phishing_pot"] >= 50 or name == "sa-fit", (name, c)
         labels = [json.loads(line) for line in (tmp_path / f"{name}.labels.jsonl").read_text().splitlines()]
         assert sum(1 for lb in labels if lb["label"] == "attack") == sum(v for k, v in c.items() if k != "legit")
         data = (tmp_path / f"{name}.mbox").read_bytes()

@@ -337,15 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
 
     tune = sub.add_parser("tune", help="fit signal weights and thresholds on eval records (needs the fit extra)")
-    tune.add_argument("--fit", metavar="JSONL", action="append", required=True,
-                      help="labelled records of the fitting part (vecguard eval --jsonl; repeatable)")
-    tune.add_argument("--held-out", metavar="JSONL", action="append", default=[],
-                      help="labelled records of the held-out part (repeatable)")
-    tune.add_argument("--policy", metavar="DIR", default=None, help="the policy the records were scored with")
-    tune.add_argument("--out", metavar="FILE.toml", required=True, help="write the fitted policy layer here")
-    tune.add_argument("--max-false-hold", type=float, default=0.001, help="legit held-rate target (default 0.001)")
-    tune.add_argument("--max-false-tag", type=float, default=0.01, help="legit tagged-rate target (default 0.01)")
-    tune.add_argument("--C", dest="c", type=float, default=1.0, help="inverse regularisation strength")
+    from .tune import add_arguments as tune_arguments
+
+    tune_arguments(tune)
     tune.set_defaults(func=cmd_tune)
 
     def config(p: argparse.ArgumentParser) -> None:

@@ -1,17 +1,23 @@
 """``vecguard tune``: fit signal weights and thresholds on labelled eval records (scikit-learn).
 
 Input: the records of ``vecguard eval --jsonl`` (label and each signal's strength per message). A logistic
-regression (L2, balanced classes) is fitted on the per-signal strengths of inbound mail. Signs are
-constrained by the signal's role in the current policy: a signal with a positive weight can only raise
-suspicion (coefficient >= 0), a trust signal with a negative weight can only lower it (<= 0). scikit-learn
-has no bounded logistic regression, so the constraint is an active set: a coefficient with the wrong sign
-is fixed at 0 and the model refitted until every sign is right. Coefficients are scaled so that an attack
-probability of 0.9 lands on the policy's hold threshold (0.5 on tag); then either threshold is raised, if
-needed, until the fitting part's legitimate mail meets the false-hold and false-tag targets, scored with
-group caps exactly as the scorer applies them. Thresholds follow the false-positive targets, never the
-attack rate. The result is a policy layer (``[actions]`` and ``[signals.X] weight``)
-written to a file, never an edit of default.toml; the held-out part is rescored with it and reported next to
-the current policy.
+regression (L2) is fitted on the per-signal strengths of inbound mail; legitimate mail and attacks weigh the
+same in total, and by default every attack campaign weighs the same within the attacks. The regularisation
+strength is chosen from a grid by 5-fold cross-validation on the fitting part only (partial ROC AUC up to
+the false-hold target: the ranking quality where the hold threshold sits). Signs are constrained by the signal's
+role in the current policy: a signal with a positive weight can only raise suspicion (coefficient >= 0), a
+trust signal with a negative weight can only lower it (<= 0). scikit-learn has no bounded logistic
+regression, so the constraint is an active set: a coefficient with the wrong sign is fixed at 0 and the
+model refitted until every sign is right. A signal that fires fewer than ``min_hits`` times in the fitting
+part is not fitted: it keeps its weight relative to the hold threshold (and the report says so).
+
+Thresholds follow the false-positive targets, never the attack rate: the coefficients are scaled so that
+an attack probability of 0.9 lands on the policy's hold threshold; then hold and tag are set at the lowest
+scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets, scored
+with group caps exactly as the scorer applies them (tag never below the model's 0.5 probability point).
+The result is a policy layer (``[actions]`` and ``[signals.X] weight``) or, with ``--write-default``, a copy
+of default.toml with only those lines changed; the held-out part is rescored and reported next to the
+current policy.
 
 Rescoring from recorded strengths is exact for the score arithmetic but does not replay learning: a
 message held under the new weights would not have taught the baseline. ``vecguard eval --policy DIR`` with
@@ -23,6 +29,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +42,8 @@ from .policy import Policy
 from .scoring import Hit, score
 
 Row = dict[str, Any]
-HOLD_LOGIT = math.log(0.9 / 0.1)  # the attack probability that maps onto the hold threshold
+HOLD_LOGIT = math.log(0.9 / 0.1)  # the attack probability that maps onto the policy's hold threshold
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # regularisation strengths tried by cross-validation
 
 
 def read_records(paths: Iterable[str]) -> list[Row]:
@@ -62,9 +71,11 @@ def matrix(rows: Sequence[Row], names: Sequence[str]) -> list[list[float]]:
     return out
 
 
-def fit_signed(x: list[list[float]], y: list[int], signs: Sequence[int], c: float) -> tuple[list[float], float]:
+def fit_signed(x: list[list[float]], y: list[int], signs: Sequence[int], c: float,
+               sample_weight: Sequence[float] | None = None) -> tuple[list[float], float]:
     """L2 logistic regression with coefficient signs constrained (+1: >= 0, -1: <= 0), by active set.
-    Returns the coefficients and the intercept."""
+    Classes are balanced (or weighted per message by ``sample_weight``). Returns the coefficients and the
+    intercept."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -73,8 +84,9 @@ def fit_signed(x: list[list[float]], y: list[int], signs: Sequence[int], c: floa
     coef = [0.0] * xa.shape[1]
     intercept = 0.0
     while active:
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        model.fit(xa[:, active], np.asarray(y))
+        model = LogisticRegression(C=c, class_weight=None if sample_weight is not None else "balanced",
+                                   max_iter=2000)
+        model.fit(xa[:, active], np.asarray(y), sample_weight=sample_weight)
         wrong = [j for j, w in zip(active, model.coef_[0], strict=True) if w * signs[j] < 0]
         if not wrong:
             for j, w in zip(active, model.coef_[0], strict=True):
@@ -95,13 +107,14 @@ def rescore(rows: Sequence[Row], policy: Policy) -> list[float]:
     return out
 
 
-def threshold_for(legit_scores: Sequence[float], max_rate: float) -> float:
-    """The lowest threshold (0.1 steps) that flags at most ``max_rate`` of the legitimate scores."""
-    allowed = math.floor(max_rate * len(legit_scores))
+def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 0.1) -> float:
+    """The lowest threshold (a multiple of ``step``) that flags at most ``max_rate`` of the legitimate
+    scores: just above the score of the first legitimate message that would be one too many."""
+    allowed = math.floor(max_rate * len(legit_scores) + 1e-9)
     ordered = sorted(legit_scores, reverse=True)
     if allowed >= len(ordered):
-        return 0.1
-    return round(math.floor(ordered[allowed] * 10 + 1e-9) / 10 + 0.1, 1)
+        return step
+    return round((math.floor(ordered[allowed] / step + 1e-9) + 1) * step, 6)
 
 
 def rates(rows: Sequence[Row], scores: Sequence[float], tag: float, hold: float) -> dict[str, Rates]:
@@ -126,36 +139,95 @@ class Fit:
     hold: float
     policy: Policy
     dropped: tuple[str, ...]   # fitted to 0: no weight once the others are known (noise, or redundant)
-    unseen: tuple[str, ...]    # never fired in the fitting part: weight kept
+    unseen: tuple[str, ...]    # fired fewer than min_hits times in the fitting part: weight kept (x hold ratio)
+    c: float = 1.0             # the regularisation strength used (chosen by cross-validation when asked)
+    cv: Mapping[float, float] = dataclasses.field(default_factory=dict)   # C -> mean partial AUC
 
 
-def fit(rows: Sequence[Row], policy: Policy, c: float = 1.0, max_false_hold: float = 0.001,
-        max_false_tag: float = 0.01) -> Fit:
-    """Fit weights on ``rows`` and choose thresholds for the false-hold / false-tag targets."""
-    names = fittable(policy)
+def sample_weights(rows: Sequence[Row], balance: str) -> list[float]:
+    """Per-message weights: legitimate mail and attacks weigh the same in total; with ``balance="campaign"``
+    every campaign weighs the same within the attacks (a big corpus of one kind does not outvote the rest)."""
+    legit = sum(1 for r in rows if r["label"] == "legit")
+    campaigns = Counter(str(r.get("campaign") or "attack") for r in rows if r["label"] == "attack")
+    attacks = sum(campaigns.values())
+    out = []
+    for r in rows:
+        if r["label"] == "legit":
+            out.append(len(rows) / (2 * legit))
+        elif balance == "campaign":
+            out.append(len(rows) / (2 * len(campaigns) * campaigns[str(r.get("campaign") or "attack")]))
+        else:
+            out.append(len(rows) / (2 * attacks))
+    return out
+
+
+def cross_validate(x: list[list[float]], y: list[int], signs: Sequence[int], grid: Sequence[float],
+                   max_fpr: float, sample_weight: Sequence[float], folds: int = 5,
+                   seed: int = 0) -> dict[float, float]:
+    """Mean partial ROC AUC (FPR <= ``max_fpr``, McClish-standardised, messages weighted as in the fit) of
+    each C over stratified folds of the fitting part: the ranking quality where the hold threshold sits."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    xa, ya, wa = np.asarray(x, dtype=float), np.asarray(y), np.asarray(sample_weight, dtype=float)
+    splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(xa, ya))
+    out = {}
+    for c in grid:
+        aucs = []
+        for train, test in splits:
+            coef, _ = fit_signed(xa[train].tolist(), ya[train].tolist(), signs, c, wa[train].tolist())
+            aucs.append(float(roc_auc_score(ya[test], xa[test] @ np.asarray(coef), max_fpr=max_fpr,
+                                        sample_weight=wa[test])))
+        out[c] = sum(aucs) / len(aucs)
+    return out
+
+
+def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] = C_GRID, max_false_hold: float = 0.001,
+        max_false_tag: float = 0.01, margin: float = 1.0, min_hits: int = 5, balance: str = "campaign") -> Fit:
+    """Fit weights on ``rows`` and choose thresholds for the false-hold / false-tag targets.
+
+    ``c``: the inverse regularisation strength, or a grid to choose it from by cross-validation on ``rows``.
+    ``margin``: the share of each target the fitting part may use (0.5: thresholds set for half the allowed
+    false holds / tags, so that the held-out mail has room). ``min_hits``: a signal firing fewer times in
+    ``rows`` keeps its weight (too rare to fit)."""
     y = [1 if r["label"] == "attack" else 0 for r in rows]
     if len(set(y)) < 2:
         raise VecguardError("tune: the fitting records need both attacks and legitimate mail")
+    hits = {n: 0 for n in fittable(policy)}
+    for r in rows:
+        for name in {s["name"] for s in r.get("signals", [])} & hits.keys():
+            hits[name] += 1
+    names = [n for n, k in hits.items() if k >= max(1, min_hits)]
+    kept = tuple(n for n, k in hits.items() if k < max(1, min_hits))
     signs = [1 if policy.signals[n].weight > 0 else -1 for n in names]
-    coef, intercept = fit_signed(matrix(rows, names), y, signs, c)
-    # Scale: the model's 0.9 attack probability (logit 2.2) lands on the policy's hold threshold, and its
-    # 0.5 on the tag threshold. These are floors; the legitimate mail of the fitting part, scored with
-    # group caps, then raises either threshold as far as the false-hold / false-tag targets need.
+    x = matrix(rows, names)
+    grid = [c] if isinstance(c, (int, float)) else list(c)
+    sw = sample_weights(rows, balance)
+    cv = cross_validate(x, y, signs, grid, max_false_hold, sw) if len(grid) > 1 else {}
+    best = max(grid, key=lambda g: (cv.get(g, 0.0), -g))
+    coef, intercept = fit_signed(x, y, signs, best, sw)
+    # Scale: the model's 0.9 attack probability (logit 2.2) lands on the policy's hold threshold. The
+    # thresholds are then set from the fitting part's legitimate mail scored with group caps, exactly as the
+    # scorer will: never from the attacks.
     scale = policy.hold / max(0.1, HOLD_LOGIT - intercept)
-    model_tag = max(1.0, min(policy.hold - 1, round(scale * -intercept, 1)))
-    # a signal that never fired in the fitting part has no evidence either way: it keeps its weight
-    seen = {s["name"] for r in rows for s in r.get("signals", [])}
-    weights = {n: round(w * scale, 1) if n in seen else policy.signals[n].weight
-               for n, w in zip(names, coef, strict=True)}
-    fitted_signals = {n: dataclasses.replace(s, weight=weights[n]) if n in weights else s
-                      for n, s in policy.signals.items()}
-    trial = dataclasses.replace(policy, signals=fitted_signals)
-    legit = [s for s, r in zip(rescore(rows, trial), rows, strict=True) if r["label"] == "legit"]
-    tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag)))
-    hold = min(100.0, max(policy.hold, tag + 0.1, threshold_for(legit, max_false_hold)))
-    dropped = tuple(n for n, w in weights.items() if w == 0 and policy.signals[n].weight != 0)
-    unseen = tuple(n for n in names if n not in seen)
-    return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, unseen)
+    weights = {n: round(max(-100.0, min(100.0, w * scale)), 1) for n, w in zip(names, coef, strict=True)}
+    model_tag = round(max(0.1, scale * -intercept), 1)
+    # A kept signal keeps its weight relative to the hold threshold (the same share of a hold as before):
+    # thresholds are set with the kept weights as they are, then those are rescaled to the new hold and the
+    # thresholds set once more (a kept signal fired fewer than min_hits times, so this moves little).
+    tag, hold = policy.tag, policy.hold
+    for _ in range(2):
+        weights.update({n: round(policy.signals[n].weight * hold / policy.hold, 1) for n in kept})
+        trial = dataclasses.replace(policy, signals={n: dataclasses.replace(s, weight=weights[n]) if n in weights
+                                                     else s for n, s in policy.signals.items()})
+        legit = [s for s, r in zip(rescore(rows, trial), rows, strict=True) if r["label"] == "legit"]
+        # Never tag what the model finds more likely legitimate than not (its 0.5 probability point); a
+        # threshold above the target's only flags less, so hold is raised past tag when the two meet.
+        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin)))
+        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin))), 1)
+    dropped = tuple(n for n in names if weights[n] == 0)
+    return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv)
 
 
 def policy_layer(result: Fit, note: str) -> str:
@@ -181,37 +253,110 @@ def _table(title: str, rows: Sequence[Row], before: dict[str, Rates], after: dic
     return out
 
 
+def default_toml(base: str, result: Fit) -> str:
+    """``base`` (a default.toml) with the fitted thresholds and weights written in: only the ``tag`` and
+    ``hold`` lines of ``[actions]`` and the ``weight`` lines of ``[signals.X]`` change; comments, order and
+    every other line stay as they are."""
+    out, table = [], ""
+    values = {("actions", "tag"): result.tag, ("actions", "hold"): result.hold}
+    values |= {(f"signals.{n}", "weight"): w for n, w in result.weights.items()}
+    for line in base.splitlines(keepends=True):
+        header = re.match(r"\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            table = header.group(1).strip()
+        key = re.match(r"(\s*)(\w+)(\s*=\s*)([-+0-9.eE]+)(.*)$", line, re.DOTALL)
+        if key and (table, key.group(2)) in values:
+            line = f"{key.group(1)}{key.group(2)}{key.group(3)}{values[(table, key.group(2))]:g}{key.group(5)}"
+        out.append(line)
+    return "".join(out)
+
+
+def _grid(text: str) -> list[float]:
+    try:
+        grid = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
+    if not grid or any(v <= 0 or not math.isfinite(v) for v in grid):
+        raise argparse.ArgumentTypeError("every C must be a positive number")
+    return grid
+
+
+def add_arguments(tune: argparse.ArgumentParser) -> None:
+    """The ``vecguard tune`` options."""
+    tune.add_argument("--fit", metavar="JSONL", action="append", required=True,
+                      help="labelled records of the fitting part (vecguard eval --jsonl; repeatable)")
+    tune.add_argument("--held-out", metavar="JSONL", action="append", default=[],
+                      help="labelled records of the held-out part (repeatable)")
+    tune.add_argument("--policy", metavar="DIR", default=None, help="the policy the records were scored with")
+    tune.add_argument("--out", metavar="FILE.toml", required=True, help="write the fitted policy layer here")
+    tune.add_argument("--write-default", metavar="FILE.toml", default=None,
+                      help="also write a copy of --base with the fitted thresholds and weights (a new default.toml)")
+    tune.add_argument("--base", metavar="FILE.toml", default=None,
+                      help="the default.toml that --write-default starts from (default: the --policy directory's)")
+    tune.add_argument("--max-false-hold", type=float, default=0.001, help="legit held-rate target (default 0.001)")
+    tune.add_argument("--max-false-tag", type=float, default=0.01, help="legit tagged-rate target (default 0.01)")
+    tune.add_argument("--margin", type=float, default=1.0,
+                      help="share of each target the fitting part may use (default 1; 0.5 leaves half for new mail)")
+    tune.add_argument("--C", dest="c", type=_grid, default=list(C_GRID),
+                      help="inverse regularisation strength, or a comma-separated grid to choose from by "
+                           f"5-fold cross-validation on the fitting part (default {','.join(f'{c:g}' for c in C_GRID)})")
+    tune.add_argument("--min-hits", type=int, default=5,
+                      help="a signal firing fewer times in the fitting part keeps its weight (default 5)")
+    tune.add_argument("--balance", choices=("campaign", "class"), default="campaign",
+                      help="weigh every attack campaign the same (default) or every attack the same")
+
+
 def run_tune(args: argparse.Namespace) -> int:
     """Fit on --fit records, report fit and held-out rates (current vs fitted), write --out."""
-    from .cli import _policy
+    from .cli import _policy, default_policy_dir
 
     try:
         import sklearn  # noqa: F401
     except ImportError:
         raise VecguardError("tune: scikit-learn is not installed; pip install 'vecguard[fit]'") from None
-    if not (0 <= args.max_false_hold <= args.max_false_tag < 1) or args.c <= 0:
-        raise VecguardError("tune: need 0 <= --max-false-hold <= --max-false-tag < 1 and --C > 0")
+    if not (0 <= args.max_false_hold <= args.max_false_tag < 1) or not 0 < args.margin <= 1 or args.min_hits < 1:
+        raise VecguardError("tune: need 0 <= --max-false-hold <= --max-false-tag < 1, 0 < --margin <= 1 "
+                            "and --min-hits >= 1")
     policy = _policy(args.policy)
+    base_text = None
+    if args.write_default:
+        base = Path(args.base) if args.base else Path(args.policy or default_policy_dir()) / "default.toml"
+        try:
+            base_text = base.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{base}: cannot read: {exc.strerror or exc}") from None
     rows = read_records(args.fit)
     held_out = read_records(args.held_out)
-    result = fit(rows, policy, args.c, args.max_false_hold, args.max_false_tag)
+    grid = args.c if isinstance(args.c, list) else [args.c]
+    result = fit(rows, policy, grid, args.max_false_hold, args.max_false_tag, args.margin, args.min_hits,
+                 args.balance)
     for title, part in (("fitting part", rows), ("held-out part", held_out)):
         if not part:
             continue
         before = rates(part, rescore(part, policy), policy.tag, policy.hold)
         after = rates(part, rescore(part, result.policy), result.tag, result.hold)
         print("\n".join(_table(title, part, before, after)))
+    if result.cv:
+        print(f"cross-validation (partial AUC, FPR <= {args.max_false_hold:g}): "
+              + ", ".join(f"C={c:g} {v:.4f}" for c, v in result.cv.items()) + f"; chosen C={result.c:g}")
     print(f"thresholds: tag {policy.tag:g} -> {result.tag:g}, hold {policy.hold:g} -> {result.hold:g}")
     changed = [f"{n} {policy.signals[n].weight:g}->{w:g}" for n, w in sorted(result.weights.items())
                if w != policy.signals[n].weight]
     print("weights: " + ", ".join(changed))
     print("fitted to 0: " + (", ".join(result.dropped) or "none"))
-    print("not seen in the fitting part (weight kept): " + (", ".join(result.unseen) or "none"))
-    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}), C={args.c:g},\n"
-            f"targets: false hold <= {args.max_false_hold:g}, false tag <= {args.max_false_tag:g}.")
-    try:
-        Path(args.out).write_text(policy_layer(result, note), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{args.out}: cannot write: {exc.strerror or exc}") from None
-    print(f"wrote {args.out}")
+    print(f"fired fewer than {args.min_hits} times in the fitting part (weight kept, x new/old hold): "
+          + (", ".join(result.unseen) or "none"))
+    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}), C={result.c:g}"
+            f" (grid {','.join(f'{c:g}' for c in grid)}), balance={args.balance},\n"
+            f"targets: false hold <= {args.max_false_hold:g}, false tag <= {args.max_false_tag:g}, "
+            f"margin {args.margin:g}, min hits {args.min_hits}.")
+    outputs = [(args.out, policy_layer(result, note))]
+    if base_text is not None:
+        outputs.append((args.write_default, default_toml(base_text, result)))
+    for path, text in outputs:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        print(f"wrote {path}")
     return 0
