@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from vecguard.baseline import Baseline
 from vecguard.envelope import Envelope
-from vecguard.features import Context, extract, list_addresses, normalise_subject
+from vecguard.features import Context, extract, normalise_subject
 from vecguard.message import parse
-from vecguard.policy import load_policy
-from vecguard.signals.novelty import UndisclosedRecipients
 
-from .helpers import BUYER_ADDR, LOCAL, POLICY_DIR, features_of, message
+from .helpers import BUYER_ADDR, LOCAL, features_of, message
 
 
 def test_sender_identity_and_registered_domain() -> None:
@@ -133,39 +128,3 @@ def test_recipient_under_an_alias_domain_is_not_undisclosed() -> None:
     foreign = features_of(raw, local=(LOCAL,))
     assert foreign.undisclosed_count == 1  # the alias domain must be one of ours
 
-
-MAILMAN = (("List-Id", "Irish Linux Users' Group <ilug.linux.ie>"), ("List-Post", "<mailto:ilug@linux.ie>"),
-           ("List-Unsubscribe", "<http://www.linux.ie/mailman/listinfo/ilug>,\n <mailto:ilug-request@linux.ie?subject=unsubscribe>"),
-           ("Precedence", "bulk"))
-EZMLM = (("List-Unsubscribe", "<mailto:zzzzteana-unsubscribe@yahoogroups.com>"), ("Precedence", "bulk"))
-
-
-def test_list_addresses_from_list_headers() -> None:
-    assert {"ilug@linux.ie"} <= list_addresses(parse(message(extra=MAILMAN)))
-    assert list_addresses(parse(message(extra=EZMLM))) == {"zzzzteana@yahoogroups.com"}
-    assert list_addresses(parse(message())) == frozenset()
-
-
-def test_a_post_addressed_to_its_own_list() -> None:
-    """to_own_list: bulk mail whose To or Cc names the list it came through, as list posts do; a
-    newsletter or a campaign with an unsubscribe address of its own names no list."""
-    assert features_of(message(to="Declan <decdelmur@iol.ie>", cc="ilug@linux.ie", extra=MAILMAN)).to_own_list
-    assert features_of(message(to="zzzzteana@yahoogroups.com", extra=EZMLM)).to_own_list
-    assert not features_of(message(to="someone@iol.ie", extra=EZMLM)).to_own_list
-    unsubscribe = (("List-Unsubscribe", "<mailto:unsubscribe@mailer.example>"),)
-    assert not features_of(message(to="victim@acme-parts.com", extra=unsubscribe)).to_own_list
-    assert not features_of(message(to="ilug@linux.ie")).to_own_list  # no list headers: not a list post
-
-
-@pytest.mark.parametrize(("to", "cc", "extra", "expected"), [
-    ("Declan <decdelmur@iol.ie>", "ilug@linux.ie", MAILMAN, 0.0),   # a list post: subscribers are hidden
-    ("someone@iol.ie", None, EZMLM, 0.25),                          # bulk, but not to its list: half of 0.5
-    ("someone@iol.ie", None, (), 0.5),                              # one hidden recipient, not bulk
-])
-def test_hidden_recipients_of_a_list_post_are_its_subscribers(
-        to: str, cc: str | None, extra: tuple[tuple[str, str], ...], expected: float) -> None:
-    f = features_of(message(sender="Tor <tor@torb.mine.nu>", to=to, cc=cc, extra=extra, delivered_to=BUYER_ADDR))
-    assert f.undisclosed_count == 1
-    cfg = load_policy(POLICY_DIR).detectors
-    hits = list(UndisclosedRecipients().evaluate(f, Baseline(), Context(local_domains=frozenset({LOCAL})), cfg, ()))
-    assert (hits[0].strength if hits else 0.0) == pytest.approx(expected)

@@ -108,3 +108,23 @@ def test_people_a_lookalike_sender_copies(store: Store) -> None:
         assert copied("sam@harborlogistics.com") == {}     # a known local part at another organisation
         assert copied("accounts@harborlogistics.com", "Accounts") == {}
         assert copied("jane.doe@unrelated.example") == {}  # no known domain resembles it: no query
+
+
+def test_mailing_lists_we_receive(store: Store) -> None:
+    """A learned list post (own_list) files its list; a later message copied to that list, even without
+    list headers (To: the list, Cc: us), names a known list. Held mail teaches nothing."""
+    post = replace(features("tor@torb.example", "Tor", to=("ilug@linux.example",), message_id="p1@torb.example"),
+                   bulk=True, own_list="ilug@linux.example")
+    held = replace(features("x@evil.example", "X", to=("other@lists.example",), message_id="p2@evil.example"),
+                   bulk=True, own_list="other@lists.example")
+    with store.session() as s:
+        s.learn(lesson(post, "pass"))
+        s.learn(lesson(held, "hold"))
+        s.commit()
+        copy = features("ann@elsewhere.example", "Ann", to=("ilug@linux.example", "bob@ours.example"),
+                        message_id="c1@elsewhere.example")
+        assert s.baseline(copy).known_lists == {"ilug@linux.example"}
+        other = features("ann@elsewhere.example", "Ann", to=("other@lists.example", "bob@ours.example"),
+                         message_id="c2@elsewhere.example")
+        assert s.baseline(other).known_lists == frozenset()
+        assert s.baseline(features(message_id="c3@vendor.example")).known_lists == frozenset()

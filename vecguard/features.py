@@ -124,7 +124,7 @@ class Features:
     attachments: tuple[str, ...] = ()
     defects: tuple[str, ...] = field(default=())
     payment_change: tuple[str, ...] = ()  # phrases asking to change where payments go
-    to_own_list: bool = False  # addressed openly to the mailing list it came through (see list_addresses)
+    own_list: str | None = None  # the mailing list it came through, when To or Cc names it (list_addresses)
 
     @property
     def participants(self) -> frozenset[str]:
@@ -436,7 +436,7 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
     rp = parse_addresses(message.get_all("return-path"))
     bulk = bool(message.get("list-id") or message.get("list-unsubscribe") or
                 (message.get("precedence") or "").strip().lower() in ("bulk", "list", "junk"))
-    to_own_list = bulk and bool(shown & list_addresses(message))
+    own_list = min(shown & list_addresses(message), default=None) if bulk else None
     return Features(
         sender=sender,
         from_header=from_header,
@@ -464,7 +464,7 @@ def extract(envelope: Envelope, message: Message, ctx: Context) -> Features:
         date=date,
         hour=local_hour(date),
         bulk=bulk,
-        to_own_list=to_own_list,
+        own_list=own_list,
         body_scanned=message.body_scanned,
         size=message.size,
         attachments=tuple(a.filename for a in message.attachments),

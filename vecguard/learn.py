@@ -24,6 +24,9 @@ from .features import Address, Features, parse_addresses
 SENDER = "sender"
 ORG = "org"
 LOCAL = "local"
+# A mailing list we receive: the posting address of the list a learned message came through (own_list), so
+# that a copy of a list discussion sent to us directly (To: the list, Cc: us) is known as list traffic.
+LIST = "list"
 # A correspondent at a subdomain (bstengle@houston.quik.com) filed again under its organisation
 # (bstengle@quik.com), so that a lookalike of quik.com that copies the person can be found by key.
 PERSON = "person"
@@ -33,7 +36,7 @@ PERSON = "person"
 class ScopeLesson:
     """Increments for one scope: counters plus one observation per (kind, value) fact."""
 
-    scope: str  # sender | org | local | person
+    scope: str  # sender | org | local | person | list
     key: str
     name: str = ""
     inbound: int = 0
@@ -87,10 +90,11 @@ def inbound_facts(f: Features) -> tuple[tuple[str, str], ...]:
 
 
 def reply_to_value(f: Features) -> str:
-    """The Reply-To organisation, or "(none)" when absent or the same organisation as the sender."""
+    """The Reply-To organisation, or "(none)" when absent, the same organisation as the sender, or the
+    mailing list the message came through (a list that sets Reply-To to itself moves nothing)."""
     if f.sender is None:
         return "(none)"
-    orgs = [a.org for a in f.reply_to if a.org and a.org != f.sender.org]
+    orgs = [a.org for a in f.reply_to if a.org and a.org != f.sender.org and a.address != f.own_list]
     return orgs[0] if orgs else "(none)"
 
 
@@ -122,6 +126,7 @@ def lesson(f: Features, action: str) -> Lesson:
                 ScopeLesson(SENDER, sender.address, sender.name, inbound=1, link_messages=has_links, facts=facts),
                 ScopeLesson(ORG, sender.org, inbound=1, link_messages=has_links, facts=facts),
                 *_person(sender, inbound=1),
+                *_list(f),
             ),
             relationships=tuple((sender.address, r) for r in f.local_recipients),
             thread=thread_lesson(f, ours=False),
@@ -156,6 +161,11 @@ def _person(address: Address, inbound: int = 0, outbound: int = 0) -> tuple[Scop
     return (ScopeLesson(PERSON, f"{local_part}@{address.org}", address.name, inbound=inbound, outbound=outbound),)
 
 
+def _list(f: Features) -> tuple[ScopeLesson, ...]:
+    """The LIST scope of the mailing list an inbound message came through, if it names it."""
+    return (ScopeLesson(LIST, f.own_list, inbound=1),) if f.own_list else ()
+
+
 def _tagged_lesson(f: Features, sender: Address, facts: tuple[tuple[str, str], ...]) -> Lesson:
     """What a tagged inbound message teaches: provisional facts and the tagged count, nothing that vouches."""
     provisional = tuple((b.provisional(kind), value) for kind, value in facts) + ((b.TAGGED, "messages"),)
@@ -163,7 +173,7 @@ def _tagged_lesson(f: Features, sender: Address, facts: tuple[tuple[str, str], .
         f.date,
         scopes=(ScopeLesson(SENDER, sender.address, inbound=1, facts=provisional),
                 ScopeLesson(ORG, sender.org, inbound=1, facts=provisional),
-                *_person(sender, inbound=1)),
+                *_person(sender, inbound=1), *_list(f)),
         thread=thread_lesson(f, ours=False),
         known_domains=(sender.org,),  # its real domain must be indexed, or a lookalike of it would pass
     )

@@ -40,8 +40,8 @@ SCHEMA_VERSION = "2"  # 2: decision subject/mail_from/client_address/details, th
 # one index stay under its 2,704-byte limit even in 4-byte UTF-8).
 MAX_TEXT = 255
 
-# Scope kinds, the same strings as vecguard.learn.SENDER / ORG / LOCAL / PERSON.
-SCOPES = ("sender", "org", "local", "person")
+# Scope kinds, the same strings as vecguard.learn.SENDER / ORG / LOCAL / PERSON / LIST.
+SCOPES = ("sender", "org", "local", "person", "list")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

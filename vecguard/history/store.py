@@ -667,6 +667,8 @@ class Session:
           ``lookalike_candidates`` domain, the known organisations sharing a lookalike index key
           (the candidate itself excluded), most messages first.
         - ``reply_to``: the profiles (counters only, no facts) of the Reply-To addresses and orgs.
+        - ``known_lists``: the To/Cc addresses that are mailing lists we receive (in the same read).
+        - ``copied``: see ``_copied_people`` (a read only for senders resembling a known domain).
 
         The cost does not depend on how much history there is: every query is an index lookup.
         """
@@ -687,6 +689,8 @@ class Session:
             if address.org:
                 reply_keys[("org", _clip(address.org))] = address.org
         wanted.update(dict.fromkeys(reply_keys))
+        list_keys = {("list", _clip(a.address)) for a in f.to + f.cc} if inbound else set()
+        wanted.update(dict.fromkeys(sorted(list_keys)))
 
         rows: dict[tuple[str, str], tuple[Any, ...]] = {}
         if wanted:
@@ -716,6 +720,7 @@ class Session:
             }),
             **self._local_users(f),
             copied=self._copied_people(f, similar.get(org_key, ())) if org_key else _NO_COPIES,
+            known_lists=frozenset(key for scope, key in list_keys if (scope, key) in rows),
         )
 
     def _local_users(self, f: Features) -> dict[str, frozenset[str]]:

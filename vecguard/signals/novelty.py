@@ -36,7 +36,7 @@ class UndisclosedRecipients:
 
     Legitimate first contacts address people openly; a campaign hides its list. Strength grows with the
     number of hidden local recipients; bulk mail (List-Unsubscribe) gets half, because newsletters Bcc too,
-    and a post addressed to the mailing list it came through (``Features.to_own_list``) gets
+    and a post addressed to the mailing list it came through (``Features.own_list``) gets
     ``list_post_factor`` of that: the list's subscribers are hidden by design. Evidence: the number of
     undisclosed recipients.
     """
@@ -57,7 +57,7 @@ class UndisclosedRecipients:
             strength *= 0.5
         if f.bulk:
             strength *= 0.5
-            if f.to_own_list:
+            if f.own_list:
                 strength *= cfg["list_post_factor"]
         yield Hit("NEW_SENDER_UNDISCLOSED", strength, (f"undisclosed={f.undisclosed_count}",))
 

@@ -16,7 +16,9 @@ class FakeReply:
     In-Reply-To/References naming only Message-IDs never seen, or a "Re:" subject with no references, from
     a sender with no history: a classic way to borrow trust. Without a link or attachment it counts less;
     a known sender's unknown references count less (the thread may predate vecguard), and list mail even
-    less. Evidence: the unknown references.
+    less, including a copy of a list discussion sent to us directly (To or Cc names a mailing list we
+    receive: ``Baseline.known_lists``; the thread's earlier posts were never ours to know). Evidence: the
+    unknown references.
     """
 
     names = ("FAKE_REPLY",)
@@ -37,7 +39,7 @@ class FakeReply:
             strength *= cfg["no_link_factor"]  # a fake reply usually carries the payload: a link or a file
         if b.sender.known:
             strength *= cfg["known_sender_factor"]
-        if f.bulk or f.via_list:
+        if f.bulk or f.via_list or b.known_lists:
             strength *= cfg["bulk_factor"]
         yield Hit("FAKE_REPLY", strength, (evidence,))
 
@@ -49,9 +51,9 @@ def _orgs(addresses: frozenset[str]) -> set[str]:
 class ThreadOutsider:
     """THREAD_OUTSIDER: a reply into a known conversation from someone whose organisation was not in it.
 
-    Mailing-list threads are open to anyone and do not count: those with list headers, and replies that
-    name none of our recipients but go to an address already in the thread (a list or group address
-    without List-Id). Evidence: the thread size and its participants' organisations.
+    Mailing-list threads are open to anyone and do not count: those with list headers or copied to a
+    mailing list we receive (``Baseline.known_lists``), and replies that name none of our recipients but
+    go to an address already in the thread (a list or group address without List-Id). Evidence: the thread size and its participants' organisations.
     """
 
     names = ("THREAD_OUTSIDER",)
@@ -59,7 +61,8 @@ class ThreadOutsider:
 
     def evaluate(self, f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float],
                  prior: Sequence[Hit]) -> Iterator[Hit]:
-        if f.direction != "inbound" or f.sender is None or not b.thread.known or f.bulk or f.via_list:
+        if (f.direction != "inbound" or f.sender is None or not b.thread.known or f.bulk or f.via_list
+                or b.known_lists):
             return
         if f.sender.address in b.thread.participants:
             return
