@@ -95,13 +95,21 @@ class FakeDNS:
                 fake.queries += 1
                 super().handle()
 
-        udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Counting)
-        port = udp.server_address[1]
-        tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), _TCP, bind_and_activate=False)
-        tcp.allow_reuse_address = True
-        tcp.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        tcp.server_bind()
-        tcp.server_activate()
+        for attempt in range(5):  # the UDP port's TCP twin may be in use by another program: take another
+            udp = socketserver.ThreadingUDPServer(("127.0.0.1", 0), Counting)
+            port = udp.server_address[1]
+            tcp = socketserver.ThreadingTCPServer(("127.0.0.1", port), _TCP, bind_and_activate=False)
+            tcp.allow_reuse_address = True
+            tcp.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.server_bind()
+                tcp.server_activate()
+                break
+            except OSError:
+                udp.server_close()
+                tcp.server_close()
+                if attempt == 4:
+                    raise
         for server in (udp, tcp):
             server.zone = self.zone  # type: ignore[attr-defined]
             server.silent = self.silent  # type: ignore[attr-defined]

@@ -48,14 +48,20 @@ def postgres_server() -> Iterator[str]:
         raise RuntimeError("PostgreSQL server binaries not installed (apt-get install postgresql)")
     base = Path(tempfile.mkdtemp(prefix="vecguard-pg-", dir="/tmp"))
     data = base / "data"
-    port = _free_port()
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     run = lambda argv: subprocess.run(_as_server_user(argv), check=True, capture_output=True, timeout=120)
     try:
         run([str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "vecguard", "--no-sync", "-E", "UTF8"])
-        run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-o",
-             f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+        for attempt in range(3):  # the free port may be taken by someone else before the server binds it
+            port = _free_port()
+            try:
+                run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-t", "120", "-o",
+                     f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
         run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "vecguard", "vecguard"])
         yield f"postgresql+psycopg://vecguard@127.0.0.1:{port}/vecguard"
     finally:

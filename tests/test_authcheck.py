@@ -74,7 +74,9 @@ def zone(public: str, dmarc: str = "v=DMARC1; p=reject") -> dict[str, dict[str, 
 def dns_server(key: tuple[bytes, str]) -> Iterator[tuple[FakeDNS, Verifier]]:
     fake = FakeDNS(zone(key[1]))
     with fake as (host, port):
-        yield fake, Verifier(AuthSettings(((host, port),), budget_seconds=2.0, query_timeout_seconds=1.0))
+        # Generous limits: these tests are about the answers, and a loaded machine must not cut a check
+        # short into temperror (the budget has its own tests below).
+        yield fake, Verifier(AuthSettings(((host, port),), budget_seconds=10.0, query_timeout_seconds=5.0))
 
 
 def verify(verifier: Verifier, raw: bytes, **kwargs: str) -> AuthResults:
@@ -142,13 +144,13 @@ def test_time_budget_holds_against_a_silent_nameserver(key: tuple[bytes, str]) -
         started = time.monotonic()
         result = verify(verifier, raw)
         elapsed = time.monotonic() - started
-        assert elapsed < 1.5, elapsed
+        assert elapsed < 3.0, elapsed  # the budget (1 s) plus slack for a loaded machine; unbounded is >= 5 s
         assert (result.dkim, result.spf, result.dmarc) == ("temperror", "temperror", "temperror")
         # and the message still gets a decision, through the engine
         engine = Engine(default_policy(), Context(local_domains=frozenset({"acme-parts.com"})), verifier)
         started = time.monotonic()
         outcome = engine.decide(Envelope(raw=raw), _NoHistory())
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 3.0
         assert outcome.error is None and outcome.decision.action in ("pass", "tag", "hold")
         assert outcome.features is not None and outcome.features.auth.dkim == "temperror"
 
@@ -245,7 +247,8 @@ def test_dmarc_is_not_a_fail_when_a_check_ran_out_of_time(key: tuple[bytes, str]
     """The DKIM key's lookup never gets an answer: DKIM is temperror, SPF is not aligned (an ESP's bounce
     address), and DMARC must be temperror rather than call the message a spoof."""
     with FakeDNS(zone(key[1]), silent={"s1._domainkey.vendor.example"}) as (host, port):
-        verifier = Verifier(AuthSettings(((host, port),), budget_seconds=2.0, query_timeout_seconds=0.5))
+        # The silent lookup costs its query timeout (0.5 s); the budget leaves the others time to answer.
+        verifier = Verifier(AuthSettings(((host, port),), budget_seconds=10.0, query_timeout_seconds=0.5))
         result = verify(verifier, sign(raw_message(return_path="bounce@esp.example"), key[0]))
     assert (result.dkim, result.spf, result.dmarc, result.dmarc_policy) == ("temperror", "softfail", "temperror",
                                                                             "reject")

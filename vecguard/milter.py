@@ -46,6 +46,7 @@ import ipaddress
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -512,7 +513,12 @@ def run(settings: Settings, policy: Policy) -> None:
         parent.store()
     parent.close()  # no connection crosses the fork
     _register(settings)
+    before = _listening_sockets()
     _open_socket(settings)
+    for fd in _listening_sockets() - before:
+        # Every worker polls the one socket and all of them wake for a connection; with a blocking socket
+        # the losers of the race would sleep in accept() and miss SIGTERM until the next connection came.
+        os.set_blocking(fd, False)  # accept() then fails with EAGAIN and libmilter goes back to polling
     children = []
     parent_pid = os.getpid()
     for _ in range(settings.workers):
@@ -566,6 +572,25 @@ def _open_socket(settings: Settings) -> None:
     except Milter.error as exc:
         raise VecguardError(f"milter: cannot open socket {settings.socket}: {exc} (does the directory exist, "
                             "and may this user write to it?)") from None
+
+
+def _listening_sockets() -> set[int]:
+    """This process's listening sockets (Linux /proc; empty where there is none)."""
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                sock = socket.socket(fileno=int(name))
+            except OSError:  # not a socket (or already closed: the listing's own descriptor)
+                continue
+            try:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+                    found.add(sock.fileno())
+            except OSError:
+                pass
+            finally:
+                sock.detach()
+    return found
 
 
 def _supervise(children: list[int]) -> None:
