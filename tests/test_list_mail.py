@@ -64,14 +64,17 @@ def test_a_copy_of_a_list_discussion_is_list_traffic() -> None:
     f = features_of(reply)
     unknown = ThreadView(referenced=("p1@cats.example",))
     alone = list(FakeReply().evaluate(f, Baseline(thread=unknown), ctx, cfg, ()))
-    listed = list(FakeReply().evaluate(f, Baseline(thread=unknown, known_lists=frozenset({"talk@lists.example"})),
+    listed = list(FakeReply().evaluate(f, Baseline(thread=unknown, known_lists={"talk@lists.example": 3}),
                                        ctx, cfg, ()))
+    planted = list(FakeReply().evaluate(f, Baseline(thread=unknown, known_lists={"talk@lists.example": 1}),
+                                        ctx, cfg, ()))
     assert alone[0].strength == pytest.approx(1.0)
     assert listed[0].strength == pytest.approx(cfg["bulk_factor"])
+    assert planted[0].strength == pytest.approx(1.0)  # one list-shaped message does not make a list
     thread = ThreadView(referenced=("p1@cats.example",), known=frozenset({"p1@cats.example"}), messages=2,
                         participants=frozenset({"john@cats.example", "talk@lists.example"}))
     assert list(ThreadOutsider().evaluate(f, Baseline(thread=thread), ctx, cfg, ()))
-    assert not list(ThreadOutsider().evaluate(f, Baseline(thread=thread, known_lists=frozenset({"talk@lists.example"})),
+    assert not list(ThreadOutsider().evaluate(f, Baseline(thread=thread, known_lists={"talk@lists.example": 3}),
                                               ctx, cfg, ()))
 
 

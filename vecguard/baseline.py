@@ -177,6 +177,6 @@ class Baseline:
     # sender's local part or the sender's display name. gward@python.net copies nobody at python.org;
     # jane.doe@vendor.co copies jane.doe@vendor.com.
     copied: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
-    # The To/Cc addresses of this message that are mailing lists we receive (learn.LIST): a message
-    # copied to one is part of a list discussion even without list headers.
-    known_lists: frozenset[str] = frozenset()
+    # The To/Cc addresses of this message that are mailing lists we receive (learn.LIST) -> list posts
+    # learned from them: a message copied to one is part of a list discussion even without list headers.
+    known_lists: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))

@@ -720,7 +720,7 @@ class Session:
             }),
             **self._local_users(f),
             copied=self._copied_people(f, similar.get(org_key, ())) if org_key else _NO_COPIES,
-            known_lists=frozenset(key for scope, key in list_keys if (scope, key) in rows),
+            known_lists=MappingProxyType({key: rows[(scope, key)][6] for scope, key in list_keys if (scope, key) in rows}),
         )
 
     def _local_users(self, f: Features) -> dict[str, frozenset[str]]:
@@ -772,10 +772,11 @@ class Session:
         local_part = sender.address.rsplit("@", 1)[0]
         by_address = {_clip(f"{local_part}@{d}"): d for d in domains}
         by_name = {_clip(f"{part}@{d}"): d for part in _conventional_local_parts(name) for d in domains}
+        domain_of = by_name | by_address
         copied: dict[str, list[str]] = {}
-        for key, stored in self._fetch(self._sql.correspondents_by_key, {"keys": sorted(by_address | by_name)}):
-            if key in by_address or (key in by_name and " ".join(stored.split()).casefold() == name):
-                copied.setdefault((by_address | by_name)[key], []).append(key)
+        for key, stored in self._fetch(self._sql.correspondents_by_key, {"keys": sorted(domain_of)}):
+            if key in by_address or " ".join(stored.split()).casefold() == name:
+                copied.setdefault(domain_of[key], []).append(key)
         return MappingProxyType({d: tuple(sorted(keys)) for d, keys in copied.items()}) if copied else _NO_COPIES
 
     def _profile(self, row: tuple[Any, ...], facts: Mapping[int, Mapping[str, Mapping[str, int]]]) -> Profile:
