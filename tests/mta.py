@@ -18,7 +18,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -210,13 +210,7 @@ class Postfix:
     def wait_log(self, text: str, count: int = 1, timeout: float = DEADLINE) -> str:
         """The Postfix log once ``text`` is in it ``count`` times. Postfix daemons log through postlogd,
         which writes the file after the daemon moved on: a line may appear after what it describes."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            log = self.log()
-            if log.count(text) >= count:
-                return log
-            time.sleep(0.05)
-        raise AssertionError(f"{text!r} not {count} times in the Postfix log: {self.log()[-3000:]}")
+        return wait_in_log(self.log, "Postfix", text, count, timeout)
 
     def _smtpd_pids(self) -> set[int]:
         """The smtpd processes of this instance's master."""
@@ -394,10 +388,15 @@ def listening_socket_flags(pid: int, path: Path) -> int:
 
 def wait_for_log(milter: MilterProcess, text: str, timeout: float = DEADLINE, count: int = 1) -> str:
     """The milter log once ``text`` is in it ``count`` times."""
+    return wait_in_log(milter.log, "milter", text, count, timeout)
+
+
+def wait_in_log(read: Callable[[], str], what: str, text: str, count: int, timeout: float) -> str:
+    """``read()`` once ``text`` is in it ``count`` times, polled until ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        log = milter.log()
+        log = read()
         if log.count(text) >= count:
             return log
         time.sleep(0.05)
-    raise AssertionError(f"{text!r} not {count} times in the milter log: {milter.log()}")
+    raise AssertionError(f"{text!r} not {count} times in the {what} log: {read()[-3000:]}")
