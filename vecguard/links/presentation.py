@@ -1,356 +1,24 @@
-"""Links in a message body, with how each one is presented to the reader.
+"""How the links of an HTML part are presented: inline styles and a single-pass HTML parser.
 
-VEC mail is recognised less by *where* a link points (often a legitimate file-sharing host) than by how it
-is shown: one big button, a clickable image, a link nobody can see, or anchor text that displays one
-domain while the href goes to another. :func:`extract_links` reports those presentation features for every
-http(s) link of the text and HTML parts, without ever fetching anything.
-
-The HTML side is a single pass of the stdlib :class:`html.parser.HTMLParser`. It keeps a stack of open
-elements, each sharing the inherited presentation context (:class:`_Ctx`) of its parent unless it carries
-a style or is one of the few tags that change it, so an ordinary tag costs one tuple on the stack. Inline
-styles are parsed once per distinct ``style`` string (an LRU cache: newsletters repeat the same few
-dozen styles hundreds of times).
-
-Known rewriters are unwrapped offline: Microsoft Safe Links, Proofpoint URL Defense (v1, v2, v3) and
-Google's ``/url?q=`` redirect. Mimecast links are opaque tokens and stay as they are.
+A single pass of the stdlib :class:`html.parser.HTMLParser` keeps a stack of open elements, each sharing
+the inherited presentation context (:class:`_Ctx`) of its parent unless it carries a style or is one of the
+few tags that change it, so an ordinary tag costs one tuple on the stack. Inline styles are parsed once per
+distinct ``style`` string (an LRU cache: newsletters repeat the same few dozen styles hundreds of times).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
-from typing import NamedTuple
-from urllib.parse import unquote, urljoin
 
-from vecguard.domains import normalise_host, public_suffix
-
-__all__ = ["Link", "extract_links"]
+from .link import MAX_ANCHOR_CHARS, Link
+from .urls import Target, absolute, resolve, shown_host
 
 log = logging.getLogger(__name__)
-
-#: HTML beyond this many characters is not looked at: the milter has its own size limit, this one only
-#: bounds the worst case of this module.
-MAX_HTML_CHARS = 2_000_000
-#: Same for the text part.
-MAX_TEXT_CHARS = 2_000_000
-#: A URL in the text part is cut at this length.
-MAX_TEXT_URL_CHARS = 8192
-#: Anchor text kept on a :class:`Link`.
-MAX_ANCHOR_CHARS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One http(s) link of a message body and how it is presented.
-
-    ``prominent`` marks a button-like link. It holds when the link is not hidden and any of these is true:
-
-    - the ``<a>`` has a background (``background``/``background-color`` style or ``bgcolor``) that is not
-      none, transparent or white;
-    - the ``<a>`` has a padding of at least 8px on some side;
-    - the ``<a>`` is ``display: block|inline-block|table`` and has a border or a border radius;
-    - the ``<a>``'s ``class`` or ``role`` contains "button" or "btn";
-    - its nearest table cell has a non-white background (``bgcolor`` or style) or a button class, and the
-      link is the only link in that cell with no other visible text beside it (the classic bulletproof
-      button; a coloured cell full of prose and inline links does not count);
-    - its visible text is bold at an explicitly set size of at least 16px, or at least 24px whatever the
-      weight (explicit means a CSS ``font-size``, ``<font size>`` or ``<h1>``-``<h3>``: a bold link in
-      default 16px body text is not a button).
-
-    ``hidden`` holds when the link's box is not rendered (``display: none``, ``visibility: hidden``,
-    ``opacity`` near 0, zero ``width``/``height``/``max-height`` with ``overflow: hidden``, far
-    off-screen positioning or ``text-indent``, the ``hidden`` attribute, all inherited from ancestors), or
-    when it shows no visible text and no visible image (text hidden by ``font-size`` below 2px or a
-    transparent colour does not count as visible; an image of at most 1px is a tracking pixel, not a
-    visible image). A hidden link is never prominent.
-
-    Besides ``<a href>``, an ``<area href>`` is reported as an image-only link, and a ``<form action>`` as a
-    link without text: a form in a mail body submits to somewhere, which matters as much as a link.
-    """
-
-    url: str
-    host: str
-    path: str
-    anchor_text: str
-    shown_host: str | None
-    image_only: bool
-    hidden: bool
-    prominent: bool
-    source: str
-    wrapped_by: str | None
-
-
-def extract_links(text: str | None, html: str | None, max_links: int = 200) -> tuple[Link, ...]:
-    """The http(s) links of a message's HTML part, then those of its text part, at most ``max_links``.
-
-    Identical links are reported once, and a text-part link whose host and path also appear in the HTML
-    part is dropped: multipart/alternative repeats every link, and the HTML one carries the presentation
-    features. Never raises; HTML beyond :data:`MAX_HTML_CHARS` is ignored.
-    """
-    if max_links <= 0:
-        return ()
-    seen: set[Link] = set()
-    out: list[Link] = []
-    html_keys: set[tuple[str, str]] = set()
-    if isinstance(html, str) and html:
-        html = html[:MAX_HTML_CHARS]
-    if isinstance(html, str) and ("href" in html or _HAS_LINKISH.search(html)):  # "in" is 10x a re.I search
-        for link in _html_links(html, max_links):
-            html_keys.add(_dedupe_key(link))
-            if link not in seen:
-                seen.add(link)
-                out.append(link)
-    if isinstance(text, str) and text and len(out) < max_links:
-        for link in _text_links(text[:MAX_TEXT_CHARS]):
-            if link in seen or _dedupe_key(link) in html_keys:
-                continue
-            seen.add(link)
-            out.append(link)
-            if len(out) >= max_links:
-                break
-    return tuple(out[:max_links])
-
-
-# --------------------------------------------------------------------------------------------- URLs
-
-_HAS_LINKISH = re.compile(r"href|action", re.IGNORECASE)
-_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:")
-_AUTHORITY_END = re.compile(r"[/?#]")
-# Browsers drop tabs and newlines anywhere in a URL; attackers use them to split a URL past naive filters.
-_URL_JUNK = re.compile(r"[\t\n\r]")
-
-
-class _Target(NamedTuple):
-    # A NamedTuple, not a frozen dataclass: built for every link, and frozen dataclasses construct slowly.
-    url: str
-    host: str
-    path: str
-    wrapped_by: str | None
-
-
-def _absolute(raw: str, base: str | None) -> tuple[str, str, str] | None:
-    """(url, host, raw path+query) of an http(s) href, resolved against ``base``; None for anything else."""
-    url = raw.strip()
-    if "\t" in url or "\n" in url or "\r" in url:
-        url = _URL_JUNK.sub("", url)
-    low = url[:6].lower()
-    if low.startswith("https:"):
-        scheme, rest = "https", url[6:]
-    elif low.startswith("http:"):
-        scheme, rest = "http", url[5:]
-    elif url.startswith(("//", "\\\\")):
-        scheme, rest = "https", url
-    elif base is not None and url and not url.startswith("#") and not _SCHEME.match(url):
-        try:
-            joined = urljoin(base, url)
-        except ValueError:  # e.g. an unbalanced "[" in an IPv6-looking base
-            return None
-        return _absolute(joined, None) if joined.lower().startswith(("http:", "https:")) else None
-    else:
-        return None
-    # WHATWG URL parsing for special schemes: any run of slashes or backslashes after the scheme, and
-    # backslashes before the query, all mean "/". Browsers follow that, so must we.
-    rest = rest.lstrip("/\\")
-    if "\\" in rest:
-        q = rest.find("?")
-        if q < 0:
-            q = rest.find("#")
-        head, tail = (rest, "") if q < 0 else (rest[:q], rest[q:])
-        rest = head.replace("\\", "/") + tail
-    m = _AUTHORITY_END.search(rest)
-    authority, pathq = (rest, "") if m is None else (rest[: m.start()], rest[m.start():])
-    if "%" in authority:
-        authority = unquote(authority, errors="replace")
-    host = normalise_host(authority)
-    if not host:
-        return None
-    hash_at = pathq.find("#")
-    if hash_at >= 0:
-        pathq = pathq[:hash_at]
-    return f"{scheme}://{rest}", host, pathq
-
-
-def _query_param(pathq: str, *names: str) -> str | None:
-    """The decoded value of the first query parameter named one of ``names`` (lower case)."""
-    q = pathq.find("?")
-    if q < 0:
-        return None
-    # Not parse_qsl: it decodes every parameter, and Safe Links carry several long ones we never read.
-    for pair in pathq[q + 1:].split("&"):
-        key, eq, value = pair.partition("=")
-        if eq and key.lower() in names:
-            return unquote(value.replace("+", " "), errors="replace")
-    return None
-
-
-_PP_V2 = str.maketrans("-_", "%/")
-_PP_V3 = re.compile(r"/v3/__(?P<url>.+?)__;(?P<enc>[^!]*)!")
-_PP_V3_TOKEN = re.compile(r"\*(\*.)?")
-_PP_V3_RUNS = {c: i + 2 for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
-
-
-def _proofpoint_v3(url: str) -> str | None:
-    """Proofpoint v3 replaces some characters of the URL with ``*`` (or ``**X`` for a run of them) and
-    stores the originals, base64url-encoded, after ``__;``. Same algorithm as Proofpoint's own decoder."""
-    m = _PP_V3.search(url)
-    if m is None:
-        return None
-    encoded = unquote(m.group("url"))
-    try:
-        chars = base64.urlsafe_b64decode(m.group("enc") + "==").decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    out: list[str] = []
-    pos = used = 0
-    for tok in _PP_V3_TOKEN.finditer(encoded):
-        out.append(encoded[pos: tok.start()])
-        run = 1 if tok.group(1) is None else _PP_V3_RUNS.get(tok.group(1)[1], 0)
-        if run == 0 or used + run > len(chars):
-            return None  # damaged token: better the wrapper than a made-up URL
-        out.append(chars[used: used + run])
-        used += run
-        pos = tok.end()
-    out.append(encoded[pos:])
-    return "".join(out)
-
-
-def _unwrap_once(url: str, host: str, pathq: str) -> tuple[str, str] | None:
-    """(inner URL, rewriter) for a URL of a known rewriter, else None."""
-    if host.endswith((".safelinks.protection.outlook.com", ".safelinks.protection.office365.us")):
-        inner = _query_param(pathq, "url")
-        return (inner, host.split(".", 1)[1]) if inner else None
-    if host in ("urldefense.proofpoint.com", "urldefense.com", "urldefense.us"):
-        if pathq.startswith("/v3/"):
-            inner = _proofpoint_v3(url)
-        elif pathq.startswith("/v2/url"):
-            u = _query_param(pathq, "u")
-            inner = unquote(u.translate(_PP_V2), errors="replace") if u else None
-        elif pathq.startswith("/v1/url"):
-            inner = _query_param(pathq, "u")
-        else:
-            inner = None
-        return (inner, host) if inner else None
-    if (host == "google.com" or host == "www.google.com") and pathq.startswith("/url?"):
-        inner = _query_param(pathq, "q", "url")
-        return (inner, host) if inner else None
-    return None
-
-
-def _resolve(raw: str, base: str | None) -> _Target | None:
-    """The link target of an href or a text match: absolute, unwrapped; None if it is not http(s)."""
-    found = _absolute(raw, base)
-    if found is None:
-        return None
-    url, host, pathq = found
-    wrapped_by: str | None = None
-    for _ in range(3):  # Safe Links around URL Defense happens; deeper nesting is not worth following
-        unwrapped = _unwrap_once(url, host, pathq)
-        if unwrapped is None:
-            break
-        inner = _absolute(unwrapped[0], None)
-        if inner is None:
-            # The rewriter hides a mailto: or similar: the message does not link to the web here.
-            return None
-        url, host, pathq = inner
-        wrapped_by = wrapped_by or unwrapped[1]
-    path = unquote(pathq, errors="replace") if "%" in pathq else pathq
-    if not path.startswith("/"):
-        path = "/" + path
-    return _Target(url, host, path, wrapped_by)
-
-
-def _dedupe_key(link: Link) -> tuple[str, str]:
-    # The text alternative often writes http:// for https:// or drops a trailing slash.
-    return link.host, link.path.rstrip("/")
-
-
-# ------------------------------------------------------------------------------------------- text
-
-_TEXT_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
-_TRAILING = frozenset(".,;:!?'\"*")
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _trim_url(s: str) -> str:
-    """Drop sentence punctuation after a URL, and closing brackets that have no opener inside it."""
-    end = len(s)
-    unmatched: dict[str, int] = {}  # closer -> closers minus openers, counted once (the input may be huge)
-    while end:
-        c = s[end - 1]
-        if c in _TRAILING:
-            end -= 1
-            continue
-        opener = _CLOSERS.get(c)
-        if opener is None:
-            break
-        if c not in unmatched:
-            unmatched[c] = s.count(c, 0, end) - s.count(opener, 0, end)
-        if unmatched[c] <= 0:
-            break
-        unmatched[c] -= 1
-        end -= 1
-    return s[:end]
-
-
-def _text_links(text: str) -> Iterator[Link]:
-    seen: set[str] = set()
-    for m in _TEXT_URL.finditer(text):
-        # The cap keeps trimming linear on garbage; a longer URL keeps its host and the start of its path.
-        raw = _trim_url(m.group()[:MAX_TEXT_URL_CHARS])
-        if raw in seen:
-            continue  # a repeated URL costs a set lookup, not a parse
-        seen.add(raw)
-        if raw[:4].lower() == "www.":
-            raw = "http://" + raw
-        target = _resolve(raw, None)
-        if target is not None:
-            yield Link(target.url, target.host, target.path, "", None, False, False, False, "text",
-                       target.wrapped_by)
-
-
-# ------------------------------------------------------------------------------------ shown hosts
-
-_SHOWN_URL = re.compile(r"https?:[/\\]{0,3}[^\s<>\"']+", re.IGNORECASE)
-_SHOWN_HOST = re.compile(
-    r"(?<![\w@.\-/])((?:[^\W_][\w\-]{0,62}\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9\-]{1,59}))(?![\w\-]|\.[^\W_])",
-    re.IGNORECASE,
-)
-# A tldextract lookup costs tens of microseconds; anchor texts repeat across a campaign.
-_public_suffix = functools.lru_cache(maxsize=4096)(public_suffix)
-# Public suffixes that are also common file extensions: "Invoice.zip" is a file name, not a host.
-_FILE_LIKE_SUFFIXES = frozenset({"zip", "mov"})
-
-
-def _shown_host(text: str) -> str | None:
-    """The host a piece of visible text displays: an http(s) URL, or a name under a known public suffix."""
-    if "." not in text:
-        return None  # most anchor texts ("Click here", "Read more") show no host: skip the regexes
-    text = text[:300]
-    m = _SHOWN_URL.search(text)
-    if m is not None:
-        found = _absolute(_trim_url(m.group()), None)
-        if found is not None:
-            return found[1]
-    for i, m in enumerate(_SHOWN_HOST.finditer(text)):
-        if i == 4:
-            break
-        host = normalise_host(m.group(1))
-        if len(host) > 253 or host.startswith(".") or ".." in host:
-            continue  # e.g. "xn--.com", whose empty label decodes to nothing
-        suffix = _public_suffix(host)
-        if not suffix or suffix == host:
-            continue
-        if suffix in _FILE_LIKE_SUFFIXES and host.count(".") == 1:
-            continue
-        return host
-    return None
 
 
 # ----------------------------------------------------------------------------------------- styles
@@ -551,7 +219,7 @@ class _Pending:
         "title",
     )
 
-    def __init__(self, target: _Target, kind: str, masked: bool, prominent: bool, title: str | None) -> None:
+    def __init__(self, target: Target, kind: str, masked: bool, prominent: bool, title: str | None) -> None:
         self.target = target
         self.kind = kind  # "a" | "area" | "form"
         self.masked = masked
@@ -833,7 +501,7 @@ class _LinkParser(HTMLParser):
                 gone = True
         style = _parse_style(style_attr) if style_attr else _PLAIN
         ctx = parent.child(style, gone) if gone or style.changes(parent) else parent
-        target = _resolve(href, self._base) if href else None
+        target = resolve(href, self._base) if href else None
         if target is None:
             # Not a web link, but still an <a>: its content must not count as part of an outer link.
             return ctx.with_(ctx.cell, None) if ctx.link is not None else ctx
@@ -875,7 +543,7 @@ class _LinkParser(HTMLParser):
                 title = value
             elif name == "alt":
                 alt = value
-        target = _resolve(href, self._base) if href else None
+        target = resolve(href, self._base) if href else None
         if target is not None:
             link = self._add(target, "area", self._ctx.masked, False, title)
             link.images = 1  # an image-map region is a clickable part of an image
@@ -885,7 +553,7 @@ class _LinkParser(HTMLParser):
         # A form in a mail body submits to its action URL: a destination like any link, with no text.
         for name, value in attrs:
             if name == "action" and value:
-                target = _resolve(value, self._base)
+                target = resolve(value, self._base)
                 if target is not None:
                     self._add(target, "form", ctx.masked, False, None)
                 return
@@ -893,11 +561,11 @@ class _LinkParser(HTMLParser):
     def _set_base(self, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
             if name == "href" and value and self._base is None:
-                found = _absolute(value, None)
+                found = absolute(value, None)
                 if found is not None:
                     self._base = found[0]
 
-    def _add(self, target: _Target, kind: str, masked: bool, prominent: bool, title: str | None) -> _Pending:
+    def _add(self, target: Target, kind: str, masked: bool, prominent: bool, title: str | None) -> _Pending:
         if len(self.links) >= self._max:
             raise _Full
         link = _Pending(target, kind, masked, prominent, title)
@@ -976,7 +644,7 @@ def _defuse(html: str) -> tuple[str, str]:
     return markup, tail
 
 
-def _html_links(html: str, max_links: int) -> list[Link]:
+def html_links(html: str, max_links: int) -> list[Link]:
     parser = _LinkParser(max_links)
     markup, tail = _defuse(html)
     try:
@@ -1020,12 +688,12 @@ def _finished(p: _Pending) -> Link:
     shown = None
     if p.kind != "form":
         if text:
-            shown = _shown_host(text)
+            shown = shown_host(text)
         if shown is None and p.title:
-            shown = _shown_host(p.title)
+            shown = shown_host(p.title)
         if shown is None and image_only and p.alt:
             # Many readers block images by default, and then the alt text is what the reader sees.
-            shown = _shown_host(p.alt)
+            shown = shown_host(p.alt)
     prominent = not hidden and (p.prominent or p.bold_px >= 16 or p.max_px >= 24)
     return Link(t.url, t.host, t.path, text[:MAX_ANCHOR_CHARS], shown, image_only, hidden, prominent, "html",
                 t.wrapped_by)
