@@ -18,7 +18,7 @@ from .helpers import POLICY_DIR
 
 pytest.importorskip("sklearn")
 
-from vecguard.tune import default_toml, fit, fit_centred, matrix, rates, rescore, sample_weights
+from vecguard.tune import default_toml, fit, fit_centred, matrix, rates, rescore, sample_weights, threshold_for
 
 
 def _record(label: str, signals: dict[str, float], campaign: str | None = None) -> dict[str, Any]:
@@ -227,3 +227,31 @@ def test_tune_centred_cli_reports_lambda(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0, err
     assert "chosen lambda=" in out and "lambda=0.0001 " in out and "lambda=0.01 " in out
     assert "centre=policy" in (tmp_path / "layer.toml").read_text()
+
+
+def test_targets_as_rates_of_all_legitimate_mail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 4 legitimate scores, 25%: one may be flagged; counted over 8 legitimate messages (4 outbound), two
+    assert threshold_for([10.0, 20.0, 30.0, 40.0], 0.25) == pytest.approx(30.1)
+    assert threshold_for([10.0, 20.0, 30.0, 40.0], 0.25, total=8) == pytest.approx(20.1)
+    rows = records()
+    outbound = [{"direction": "outbound", "label": "legit", "campaign": None, "signals": []}] * 4000
+    fit_path = tmp_path / "fit.jsonl"
+    fit_path.write_text("".join(json.dumps(r) + "\n" for r in rows + outbound))
+    holds = {}
+    for how in ("inbound", "all"):
+        layer = tmp_path / f"{how}.toml"
+        assert main(["tune", "--fit", str(fit_path), "--out", str(layer), "--policy", str(POLICY_DIR),
+                     "--lambda", "1e-3", "--rates-of", how]) == 0
+        capsys.readouterr()
+        holds[how] = float(next(line for line in layer.read_text().splitlines() if line.startswith("hold")).split("=")[1])
+    policy = load_policy(POLICY_DIR)
+    inbound = fit(rows, policy, 1e-3, min_hits=5)
+    everything = fit(rows, policy, 1e-3, min_hits=5, legit_total=8000)
+    assert (holds["inbound"], holds["all"]) == (inbound.hold, everything.hold)
+    # twice the legitimate mail allows twice the false holds and tags (8 and 80 instead of 4 and 40 of the
+    # 4,000 inbound): thresholds can only fall, and here the tag threshold does
+    r_in = rates(rows, rescore(rows, inbound.policy), inbound.tag, inbound.hold)["legit"]
+    r_all = rates(rows, rescore(rows, everything.policy), everything.tag, everything.hold)["legit"]
+    assert r_in.held <= 4 and r_in.held + r_in.tagged <= 40 and r_all.held <= 8 and r_all.held + r_all.tagged <= 80
+    assert everything.hold <= inbound.hold and everything.tag < inbound.tag
+    assert r_all.held + r_all.tagged > 40

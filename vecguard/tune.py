@@ -108,7 +108,7 @@ def fit_centred(x: list[list[float]], y: list[int], prior: Sequence[float], boun
     the data says little about (it co-occurs with others, or fires rarely) keeps its hand-set weight.
     ``b`` (minus the model's 0.5-probability score) is not penalised. Returns the weights and ``b``."""
     import numpy as np
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize  # type: ignore[import-untyped,unused-ignore]
 
     xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     wa = np.asarray(sample_weight, dtype=float)
@@ -141,10 +141,18 @@ def rescore(rows: Sequence[Row], policy: Policy) -> list[float]:
     return out
 
 
-def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 0.1) -> float:
+def count_legit(paths: Iterable[str]) -> int:
+    """Legitimate messages of every direction in eval JSONL files (outbound and internal mail is never
+    flagged, but it is legitimate mail: the issue's targets and ``vecguard eval`` count it)."""
+    return sum(1 for path in paths for _, row in read_jsonl(path) if row.get("label") == "legit")
+
+
+def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 0.1,
+                  total: int | None = None) -> float:
     """The lowest threshold (a multiple of ``step``) that flags at most ``max_rate`` of the legitimate
-    scores: just above the score of the first legitimate message that would be one too many."""
-    allowed = math.floor(max_rate * len(legit_scores) + 1e-9)
+    mail (``total`` messages, by default the scores given): just above the score of the first legitimate
+    message that would be one too many."""
+    allowed = math.floor(max_rate * (len(legit_scores) if total is None else total) + 1e-9)
     ordered = sorted(legit_scores, reverse=True)
     if allowed >= len(ordered):
         return step
@@ -221,7 +229,7 @@ def cross_validate(x: list[list[float]], y: list[int], grid: Sequence[float], ma
 
 def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None = None,
         max_false_hold: float = 0.001, max_false_tag: float = 0.01, margin: float = 1.0, min_hits: int = 5,
-        balance: str = "campaign", centre: str = "policy") -> Fit:
+        balance: str = "campaign", centre: str = "policy", legit_total: int | None = None) -> Fit:
     """Fit weights on ``rows`` and choose thresholds for the false-hold / false-tag targets.
 
     ``centre="policy"`` (the default): weights in score units, penalised by ``lambda * ||w - w_policy||^2``
@@ -231,7 +239,9 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None =
     A grid is chosen from by 5-fold cross-validation on ``rows``.
     ``margin``: the share of each target the fitting part may use (0.5: thresholds set for half the allowed
     false holds / tags, so that the held-out mail has room). ``min_hits``: a signal firing fewer times in
-    ``rows`` keeps its weight (too rare to fit)."""
+    ``rows`` keeps its weight (too rare to fit). ``legit_total``: the legitimate messages the targets are
+    rates of (default: the legitimate ``rows``, i.e. inbound mail; all directions is how ``vecguard eval``
+    and the issue count them)."""
     if centre not in ("policy", "zero"):
         raise VecguardError(f"tune: unknown centre {centre!r}")
     y = [1 if r["label"] == "attack" else 0 for r in rows]
@@ -291,8 +301,8 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None =
         legit = [s for s, r in zip(rescore(rows, trial), rows, strict=True) if r["label"] == "legit"]
         # Never tag what the model finds more likely legitimate than not (its 0.5 probability point); a
         # threshold above the target's only flags less, so hold is raised past tag when the two meet.
-        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin)))
-        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin))), 1)
+        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin, total=legit_total)))
+        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin, total=legit_total))), 1)
     dropped = tuple(n for n in names if weights[n] == 0)
     return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv, centre)
 
@@ -376,6 +386,9 @@ def add_arguments(tune: argparse.ArgumentParser) -> None:
                            f"from by 5-fold cross-validation on the fitting part (default {','.join(f'{c:g}' for c in C_GRID)})")
     tune.add_argument("--min-hits", type=int, default=5,
                       help="a signal firing fewer times in the fitting part keeps its weight (default 5)")
+    tune.add_argument("--rates-of", choices=("inbound", "all"), default="inbound",
+                      help="the false-hold / false-tag targets are rates of the inbound legitimate mail (default) "
+                           "or of all legitimate mail, outbound and internal included (as vecguard eval counts)")
     tune.add_argument("--balance", choices=("campaign", "class"), default="campaign",
                       help="weigh every attack campaign the same (default) or every attack the same")
 
@@ -408,7 +421,7 @@ def run_tune(args: argparse.Namespace) -> int:
     else:
         grid, knob = (args.c or list(C_GRID)), "C"
     result = fit(rows, policy, grid, args.max_false_hold, args.max_false_tag, args.margin, args.min_hits,
-                 args.balance, args.centre)
+                 args.balance, args.centre, count_legit(args.fit) if args.rates_of == "all" else None)
     for title, part in (("fitting part", rows), ("held-out part", held_out)):
         if not part:
             continue
@@ -428,7 +441,7 @@ def run_tune(args: argparse.Namespace) -> int:
           + (", ".join(result.unseen) or "none"))
     note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}),\n"
             f"centre={args.centre}, {knob}={result.c:g} (grid {','.join(f'{c:g}' for c in grid)}), "
-            f"balance={args.balance},\n"
+            f"balance={args.balance}, rates of {args.rates_of} legitimate mail,\n"
             f"targets: false hold <= {args.max_false_hold:g}, false tag <= {args.max_false_tag:g}, "
             f"margin {args.margin:g}, min hits {args.min_hits}.")
     outputs = [(args.out, policy_layer(result, note))]
