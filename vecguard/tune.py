@@ -1,27 +1,37 @@
-"""``vecguard tune``: fit signal weights and thresholds on labelled eval records (scikit-learn).
+"""``vecguard tune``: fit signal weights and thresholds on labelled eval records (scikit-learn, scipy).
 
-Input: the records of ``vecguard eval --jsonl`` (label and each signal's strength per message). A logistic
-regression (L2) is fitted on the per-signal strengths of inbound mail; legitimate mail and attacks weigh the
-same in total, and by default every attack campaign weighs the same within the attacks. The regularisation
-strength is chosen from a grid by 5-fold cross-validation on the fitting part only (partial ROC AUC up to
-the false-hold target: the ranking quality where the hold threshold sits). Signs are constrained by the signal's
-role in the current policy: a signal with a positive weight can only raise suspicion (coefficient >= 0), a
-trust signal with a negative weight can only lower it (<= 0). scikit-learn has no bounded logistic
-regression, so the constraint is an active set: a coefficient with the wrong sign is fixed at 0 and the
-model refitted until every sign is right. A signal that fires fewer than ``min_hits`` times in the fitting
-part is not fitted: it keeps its weight relative to the hold threshold (and the report says so).
+Input: the records of ``vecguard eval --jsonl`` (label and each signal's strength per message). Legitimate
+mail and attacks weigh the same in total, and by default every attack campaign weighs the same within the
+attacks. Two fits:
 
-Thresholds follow the false-positive targets, never the attack rate: the coefficients are scaled so that
-an attack probability of 0.9 lands on the policy's hold threshold; then hold and tag are set at the lowest
-scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets, scored
-with group caps exactly as the scorer applies them (tag never below the model's 0.5 probability point).
+- ``centre="policy"`` (the default): weights in score units, minimising the weighted log-loss of
+  ``sigmoid((x . w + b) / T)`` plus ``lambda * ||w - w_policy||^2``: the penalty pulls every weight towards
+  the hand-set policy (which encodes the design), not towards 0, so signals that co-occur in the data keep
+  their hand-set split and only what the data speaks to moves. ``T`` makes the policy's tag threshold the
+  model's 0.5 point and its hold threshold the 0.9 point. Sign bounds are box constraints (L-BFGS-B).
+- ``centre="zero"``: a plain L2 logistic regression (scikit-learn) with signs constrained by an active set
+  (a coefficient with the wrong sign is fixed at 0 and the model refitted), scaled so that an attack
+  probability of 0.9 lands on the policy's hold threshold.
+
+Signs follow the signal's role in the current policy: a positive weight can only raise suspicion, a trust
+signal's negative weight can only lower it. The penalty (lambda, or C) is chosen from a grid by 5-fold
+cross-validation on the fitting part only (partial ROC AUC up to the false-hold target: the ranking
+quality where the hold threshold sits). A signal that fires fewer than ``min_hits`` times in the fitting
+part is not fitted: it keeps its weight (centre "zero": relative to the hold threshold) and the report
+says so.
+
+Thresholds follow the false-positive targets, never the attack rate: hold and tag are set at the lowest
+scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets (rates
+of the inbound legitimate mail, or with ``legit_total`` of all legitimate mail), scored with group caps
+exactly as the scorer applies them (tag never below the model's 0.5 probability point).
 The result is a policy layer (``[actions]`` and ``[signals.X] weight``) or, with ``--write-default``, a copy
 of default.toml with only those lines changed; the held-out part is rescored and reported next to the
 current policy.
 
 Rescoring from recorded strengths is exact for the score arithmetic but does not replay learning: a
-message held under the new weights would not have taught the baseline. ``vecguard eval --policy DIR`` with
-the layer in DIR is the full check.
+message held under the new weights would not have taught the baseline (a newsletter's first issue held
+keeps the next ones first contacts), so the held-out report is optimistic. ``vecguard eval --policy DIR``
+with the layer in DIR is the full check.
 """
 
 from __future__ import annotations
