@@ -243,7 +243,8 @@ def test_targets_as_rates_of_all_legitimate_mail(tmp_path: Path, capsys: pytest.
         assert main(["tune", "--fit", str(fit_path), "--out", str(layer), "--policy", str(POLICY_DIR),
                      "--lambda", "1e-3", "--rates-of", how]) == 0
         capsys.readouterr()
-        holds[how] = float(next(line for line in layer.read_text().splitlines() if line.startswith("hold")).split("=")[1])
+        hold_line = next(line for line in layer.read_text().splitlines() if line.startswith("hold"))
+        holds[how] = float(hold_line.split("=")[1])
     policy = load_policy(POLICY_DIR)
     inbound = fit(rows, policy, 1e-3, min_hits=5)
     everything = fit(rows, policy, 1e-3, min_hits=5, legit_total=8000)

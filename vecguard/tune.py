@@ -393,7 +393,8 @@ def add_arguments(tune: argparse.ArgumentParser) -> None:
                            f"(default {','.join(f'{v:g}' for v in LAMBDA_GRID)})")
     tune.add_argument("--C", dest="c", type=_grid, default=None,
                       help="with --centre zero: inverse regularisation strength, or a comma-separated grid to choose "
-                           f"from by 5-fold cross-validation on the fitting part (default {','.join(f'{c:g}' for c in C_GRID)})")
+                           "from by 5-fold cross-validation on the fitting part "
+                           f"(default {','.join(f'{c:g}' for c in C_GRID)})")
     tune.add_argument("--min-hits", type=int, default=5,
                       help="a signal firing fewer times in the fitting part keeps its weight (default 5)")
     tune.add_argument("--rates-of", choices=("inbound", "all"), default="inbound",
