@@ -49,8 +49,10 @@ companies: $(STAMP)
 	$(BIN)/python corpus/evaluate_companies.py 1 2 3 4 5 6 7 8 9 10
 
 # Real-mail evaluation (corpus/inject.py; docs/EVALUATION.md): attacks injected into Enron and SpamAssassin
-# ham, real phishing delivered; eval the fitting and held-out parts, then fit weights (vecguard tune), which
-# writes a policy layer and a candidate default.toml ($(EVAL_DIR)/default.toml) without touching policies/.
+# ham, real phishing delivered; eval the fitting and held-out parts and generated companies (seeds 1-3 fit,
+# 4-10 held out), then fit weights (vecguard tune), which writes a policy layer and a candidate default.toml
+# ($(EVAL_DIR)/default.toml) without touching policies/, and replay the held-out parts and the demo with it
+# (the adoption gates: docs/EVALUATION.md, "`vecguard tune`").
 EVAL_DIR ?= $(VENV)/eval-real
 SA_LOCAL = $$(sed 's/^/--local-domain /' $(EVAL_DIR)/sa-heldout.local-domains)
 eval-real: $(STAMP)
@@ -63,14 +65,25 @@ eval-real: $(STAMP)
 		--local-domain enron.com --jsonl $(EVAL_DIR)/enron-heldout.records.jsonl
 	$(BIN)/vecguard eval $(EVAL_DIR)/sa-heldout.mbox --labels $(EVAL_DIR)/sa-heldout.labels.jsonl \
 		$(SA_LOCAL) --jsonl $(EVAL_DIR)/sa-heldout.records.jsonl
+	$(BIN)/python corpus/evaluate_companies.py 1 2 3 --keep $(EVAL_DIR)/companies-fit \
+		--records $(EVAL_DIR)/companies-fit.records.jsonl
+	$(BIN)/python corpus/evaluate_companies.py 4 5 6 7 8 9 10 --keep $(EVAL_DIR)/companies-heldout \
+		--records $(EVAL_DIR)/companies-heldout.records.jsonl
 	$(BIN)/vecguard tune --fit $(EVAL_DIR)/enron-fit.records.jsonl --fit $(EVAL_DIR)/sa-fit.records.jsonl \
+		--fit $(EVAL_DIR)/companies-fit.records.jsonl \
 		--held-out $(EVAL_DIR)/enron-heldout.records.jsonl --held-out $(EVAL_DIR)/sa-heldout.records.jsonl \
+		--held-out $(EVAL_DIR)/companies-heldout.records.jsonl \
 		--out $(EVAL_DIR)/fitted.toml --write-default $(EVAL_DIR)/default.toml
 	mkdir -p $(EVAL_DIR)/fitted-policy && cp $(EVAL_DIR)/default.toml $(EVAL_DIR)/fitted-policy/
 	$(BIN)/vecguard eval $(EVAL_DIR)/enron-heldout.mbox --labels $(EVAL_DIR)/enron-heldout.labels.jsonl \
 		--local-domain enron.com --policy $(EVAL_DIR)/fitted-policy
 	$(BIN)/vecguard eval $(EVAL_DIR)/sa-heldout.mbox --labels $(EVAL_DIR)/sa-heldout.labels.jsonl \
 		$(SA_LOCAL) --policy $(EVAL_DIR)/fitted-policy
+	VECGUARD_POLICY=$(EVAL_DIR)/fitted-policy $(BIN)/python corpus/evaluate_companies.py 4 5 6 7 8 9 10
+	rm -f $(EVAL_DIR)/demo.db*
+	VECGUARD_POLICY=$(EVAL_DIR)/fitted-policy $(BIN)/vecguard scan corpus/demo.mbox --local-domain \
+		$$(cat corpus/demo.local-domain) --db sqlite:///$(EVAL_DIR)/demo.db --jsonl $(EVAL_DIR)/demo.jsonl -q
+	-$(BIN)/python corpus/demo_report.py $(EVAL_DIR)/demo.jsonl corpus/demo.labels.jsonl
 
 lint: $(TEST_STAMP)
 	$(BIN)/mypy

@@ -192,7 +192,7 @@ def test_tune_signs_thresholds_and_policy_layer(tmp_path: Path, capsys: pytest.C
 
     policy = load_policy(POLICY_DIR)
     rows = synthetic_records()
-    result = fit(rows, policy)
+    result = fit(rows, policy, centre="zero")   # the plain L2 fit (test_tune.py: the centred one)
     assert result.weights["THREAD_HIJACK"] > 0
     assert result.weights["LONG_CLEAN_HISTORY"] <= 0          # a trust signal never raises suspicion
     assert all(w >= 0 for n, w in result.weights.items() if policy.signals[n].weight > 0)
@@ -211,7 +211,7 @@ def test_tune_signs_thresholds_and_policy_layer(tmp_path: Path, capsys: pytest.C
     policy_dir = tmp_path / "policies"
     shutil.copytree(POLICY_DIR, policy_dir)
     code, out, err = run(capsys, "tune", "--fit", str(fit_path), "--held-out", str(held_path),
-                         "--out", str(policy_dir / "fitted.toml"))
+                         "--out", str(policy_dir / "fitted.toml"), "--centre", "zero")
     assert code == 0, err
     assert "held-out part: 3200 inbound messages" in out
     layer = load_policy(policy_dir)                            # the layer is a valid policy on top of default

@@ -1,4 +1,5 @@
-"""``vecguard tune``: cross-validated C, campaign balance, rare signals kept, margins, a new default.toml."""
+"""``vecguard tune``: the fit centred on the policy (penalty towards the hand-set weights, sign bounds), the
+plain L2 fit, cross-validated penalty, campaign balance, rare signals kept, margins, a new default.toml."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .helpers import POLICY_DIR
 
 pytest.importorskip("sklearn")
 
-from vecguard.tune import default_toml, fit, rates, rescore, sample_weights
+from vecguard.tune import default_toml, fit, fit_centred, matrix, rates, rescore, sample_weights, threshold_for
 
 
 def _record(label: str, signals: dict[str, float], campaign: str | None = None) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def test_campaign_balance_weighs_every_campaign_the_same() -> None:
 def test_cross_validation_rare_signals_and_thresholds() -> None:
     policy = load_policy(POLICY_DIR)
     rows = records()
-    result = fit(rows, policy, [0.1, 1.0, 10.0], min_hits=5)
+    result = fit(rows, policy, [0.1, 1.0, 10.0], min_hits=5, centre="zero")
     assert set(result.cv) == {0.1, 1.0, 10.0} and result.c in result.cv
     assert all(0.5 <= v <= 1 for v in result.cv.values())
     assert result.cv[result.c] == max(result.cv.values())
@@ -89,8 +90,8 @@ def test_cross_validation_rare_signals_and_thresholds() -> None:
               and row["signals"][0]["strength"] == 1.0]
     assert strong and min(strong) >= result.hold
     # with a margin, the fitting part may use only half of each target: thresholds can only rise
-    tight = fit(rows, policy, 1.0, margin=0.5, min_hits=5)
-    loose = fit(rows, policy, 1.0, margin=1.0, min_hits=5)
+    tight = fit(rows, policy, 1.0, margin=0.5, min_hits=5, centre="zero")
+    loose = fit(rows, policy, 1.0, margin=1.0, min_hits=5, centre="zero")
     rt = rates(rows, rescore(rows, tight.policy), tight.tag, tight.hold)
     assert rt["legit"].held <= 2 and rt["legit"].held + rt["legit"].tagged <= 20
     rl = rates(rows, rescore(rows, loose.policy), loose.tag, loose.hold)
@@ -117,7 +118,7 @@ def test_tune_write_default_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out_dir = tmp_path / "new"
     out_dir.mkdir()
     code = main(["tune", "--fit", str(fit_path), "--out", str(tmp_path / "layer.toml"), "--policy", str(POLICY_DIR),
-                 "--C", "0.3,3", "--write-default", str(out_dir / "default.toml")])
+                 "--centre", "zero", "--C", "0.3,3", "--write-default", str(out_dir / "default.toml")])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "chosen C=" in out
@@ -135,6 +136,8 @@ def test_tune_write_default_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize("extra, reason", [
     (["--margin", "0"], "--margin"),
     (["--min-hits", "0"], "--min-hits"),
+    (["--C", "1"], "--centre zero"),                      # C is the plain fit's knob, lambda the centred one's
+    (["--centre", "zero", "--lambda", "0.01"], "--centre zero"),
     (["--write-default", "x.toml", "--base", "/nonexistent/default.toml"], "cannot read"),
 ])
 def test_tune_bad_options_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -144,3 +147,112 @@ def test_tune_bad_options_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
     code = main(["tune", "--fit", str(fit_path), "--out", str(tmp_path / "l.toml"), *extra])
     _, err = capsys.readouterr()
     assert code == 2 and reason in err and len(err.strip().splitlines()) == 1
+
+
+def co_occurring(seed: int = 3, n_legit: int = 3000) -> list[dict[str, Any]]:
+    """Every fan-out carries a file-sharing link of the same strength and no other message has either:
+    the data cannot tell the two weights apart, only their sum. A trust signal (LONG_CLEAN_HISTORY) fires
+    on attacks more often than on legitimate mail, NEW_SENDER_AT_KNOWN_ORG on legitimate mail only."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n_legit):
+        sig: dict[str, float] = {}
+        if rng.random() < 0.3:
+            sig["FIRST_CONTACT"] = 1.0
+        if rng.random() < 0.1:
+            sig["LONG_CLEAN_HISTORY"] = 1.0
+        if rng.random() < 0.2:
+            sig["NEW_SENDER_AT_KNOWN_ORG"] = 1.0
+        rows.append(_record("legit", sig))
+    for _ in range(150):
+        strength = rng.choice((0.6, 1.0))
+        sig = {"FAN_OUT": strength, "NEW_LINK_FILE_SHARING": strength}
+        if rng.random() < 0.5:
+            sig["LONG_CLEAN_HISTORY"] = 1.0
+        rows.append(_record("attack", sig, "fanout"))
+    for _ in range(150):
+        rows.append(_record("attack", {"RAW_IP_LINK": 1.0, "FIRST_CONTACT": 1.0}, "raw_ip"))
+    return rows
+
+
+def test_centred_fit_pulls_towards_the_policy_not_towards_zero() -> None:
+    policy = load_policy(POLICY_DIR)
+    rows = co_occurring()
+    fan, files = policy.signals["FAN_OUT"].weight, policy.signals["NEW_LINK_FILE_SHARING"].weight
+    assert fan != files
+    # two identical columns: the plain L2 fit splits their weight equally (the penalty towards 0 is
+    # smallest there), whatever the policy said
+    plain = fit(rows, policy, 1.0, min_hits=5, centre="zero")
+    assert plain.weights["FAN_OUT"] == pytest.approx(plain.weights["NEW_LINK_FILE_SHARING"], abs=0.2)
+    # centred on the policy, the data moves only their sum: the difference stays the hand-set one
+    for lam in (1e-4, 1e-2):
+        centred = fit(rows, policy, lam, min_hits=5)
+        assert centred.centre == "policy"
+        assert centred.weights["NEW_LINK_FILE_SHARING"] - centred.weights["FAN_OUT"] == pytest.approx(files - fan,
+                                                                                                     abs=0.3)
+    # a strong penalty returns the hand-set weights themselves (not zeros), a weak one lets the data speak
+    stiff = fit(rows, policy, 10.0, min_hits=5)
+    for name in ("FAN_OUT", "NEW_LINK_FILE_SHARING", "FIRST_CONTACT", "RAW_IP_LINK"):
+        assert stiff.weights[name] == pytest.approx(policy.signals[name].weight, abs=0.5)
+    loose = fit(rows, policy, 1e-6, min_hits=5)
+    assert any(abs(loose.weights[n] - policy.signals[n].weight) > 5 for n in loose.weights)
+
+
+def test_centred_fit_keeps_signs_within_bounds() -> None:
+    policy = load_policy(POLICY_DIR)
+    rows = co_occurring()
+    names = ["FAN_OUT", "NEW_LINK_FILE_SHARING", "FIRST_CONTACT", "RAW_IP_LINK", "LONG_CLEAN_HISTORY",
+             "NEW_SENDER_AT_KNOWN_ORG"]
+    x, y = matrix(rows, names), [1 if r["label"] == "attack" else 0 for r in rows]
+    bounds = [(0.0, 100.0)] * 4 + [(-100.0, 0.0), (0.0, 100.0)]
+    prior = [policy.signals[n].weight for n in names]
+    w, b = fit_centred(x, y, prior, bounds, 1e-7, 9.0, sample_weights(rows, "campaign"), -35.0)
+    assert all(lo <= v <= hi for v, (lo, hi) in zip(w, bounds, strict=True))
+    # LONG_CLEAN_HISTORY fires on half the attacks and a tenth of legitimate mail: unconstrained it would
+    # turn positive; a trust signal is bounded at 0
+    assert w[4] == pytest.approx(0.0, abs=0.05)
+    # NEW_SENDER_AT_KNOWN_ORG fires on legitimate mail only: pushed to its bound 0, never negative
+    assert w[5] == pytest.approx(0.0, abs=0.05)
+    # the fit separates: every attack scores above every legitimate message
+    scores = [sum(wi * xi for wi, xi in zip(w, row, strict=True)) + b for row in x]
+    assert min(s for s, t in zip(scores, y, strict=True) if t) > max(s for s, t in zip(scores, y, strict=True) if not t)
+
+
+def test_tune_centred_cli_reports_lambda(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fit_path = tmp_path / "fit.jsonl"
+    fit_path.write_text("".join(json.dumps(r) + "\n" for r in co_occurring()))
+    code = main(["tune", "--fit", str(fit_path), "--out", str(tmp_path / "layer.toml"), "--policy", str(POLICY_DIR),
+                 "--lambda", "1e-4,1e-2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "chosen lambda=" in out and "lambda=0.0001 " in out and "lambda=0.01 " in out
+    assert "centre=policy" in (tmp_path / "layer.toml").read_text()
+
+
+def test_targets_as_rates_of_all_legitimate_mail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 4 legitimate scores, 25%: one may be flagged; counted over 8 legitimate messages (4 outbound), two
+    assert threshold_for([10.0, 20.0, 30.0, 40.0], 0.25) == pytest.approx(30.1)
+    assert threshold_for([10.0, 20.0, 30.0, 40.0], 0.25, total=8) == pytest.approx(20.1)
+    rows = records()
+    outbound = [{"direction": "outbound", "label": "legit", "campaign": None, "signals": []}] * 4000
+    fit_path = tmp_path / "fit.jsonl"
+    fit_path.write_text("".join(json.dumps(r) + "\n" for r in rows + outbound))
+    holds = {}
+    for how in ("inbound", "all"):
+        layer = tmp_path / f"{how}.toml"
+        assert main(["tune", "--fit", str(fit_path), "--out", str(layer), "--policy", str(POLICY_DIR),
+                     "--lambda", "1e-3", "--rates-of", how]) == 0
+        capsys.readouterr()
+        hold_line = next(line for line in layer.read_text().splitlines() if line.startswith("hold"))
+        holds[how] = float(hold_line.split("=")[1])
+    policy = load_policy(POLICY_DIR)
+    inbound = fit(rows, policy, 1e-3, min_hits=5)
+    everything = fit(rows, policy, 1e-3, min_hits=5, legit_total=8000)
+    assert (holds["inbound"], holds["all"]) == (inbound.hold, everything.hold)
+    # twice the legitimate mail allows twice the false holds and tags (8 and 80 instead of 4 and 40 of the
+    # 4,000 inbound): thresholds can only fall, and here the tag threshold does
+    r_in = rates(rows, rescore(rows, inbound.policy), inbound.tag, inbound.hold)["legit"]
+    r_all = rates(rows, rescore(rows, everything.policy), everything.tag, everything.hold)["legit"]
+    assert r_in.held <= 4 and r_in.held + r_in.tagged <= 40 and r_all.held <= 8 and r_all.held + r_all.tagged <= 80
+    assert everything.hold <= inbound.hold and everything.tag < inbound.tag
+    assert r_all.held + r_all.tagged > 40

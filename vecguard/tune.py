@@ -1,27 +1,37 @@
-"""``vecguard tune``: fit signal weights and thresholds on labelled eval records (scikit-learn).
+"""``vecguard tune``: fit signal weights and thresholds on labelled eval records (scikit-learn, scipy).
 
-Input: the records of ``vecguard eval --jsonl`` (label and each signal's strength per message). A logistic
-regression (L2) is fitted on the per-signal strengths of inbound mail; legitimate mail and attacks weigh the
-same in total, and by default every attack campaign weighs the same within the attacks. The regularisation
-strength is chosen from a grid by 5-fold cross-validation on the fitting part only (partial ROC AUC up to
-the false-hold target: the ranking quality where the hold threshold sits). Signs are constrained by the signal's
-role in the current policy: a signal with a positive weight can only raise suspicion (coefficient >= 0), a
-trust signal with a negative weight can only lower it (<= 0). scikit-learn has no bounded logistic
-regression, so the constraint is an active set: a coefficient with the wrong sign is fixed at 0 and the
-model refitted until every sign is right. A signal that fires fewer than ``min_hits`` times in the fitting
-part is not fitted: it keeps its weight relative to the hold threshold (and the report says so).
+Input: the records of ``vecguard eval --jsonl`` (label and each signal's strength per message). Legitimate
+mail and attacks weigh the same in total, and by default every attack campaign weighs the same within the
+attacks. Two fits:
 
-Thresholds follow the false-positive targets, never the attack rate: the coefficients are scaled so that
-an attack probability of 0.9 lands on the policy's hold threshold; then hold and tag are set at the lowest
-scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets, scored
-with group caps exactly as the scorer applies them (tag never below the model's 0.5 probability point).
+- ``centre="policy"`` (the default): weights in score units, minimising the weighted log-loss of
+  ``sigmoid((x . w + b) / T)`` plus ``lambda * ||w - w_policy||^2``: the penalty pulls every weight towards
+  the hand-set policy (which encodes the design), not towards 0, so signals that co-occur in the data keep
+  their hand-set split and only what the data speaks to moves. ``T`` makes the policy's tag threshold the
+  model's 0.5 point and its hold threshold the 0.9 point. Sign bounds are box constraints (L-BFGS-B).
+- ``centre="zero"``: a plain L2 logistic regression (scikit-learn) with signs constrained by an active set
+  (a coefficient with the wrong sign is fixed at 0 and the model refitted), scaled so that an attack
+  probability of 0.9 lands on the policy's hold threshold.
+
+Signs follow the signal's role in the current policy: a positive weight can only raise suspicion, a trust
+signal's negative weight can only lower it. The penalty (lambda, or C) is chosen from a grid by 5-fold
+cross-validation on the fitting part only (partial ROC AUC up to the false-hold target: the ranking
+quality where the hold threshold sits). A signal that fires fewer than ``min_hits`` times in the fitting
+part is not fitted: it keeps its weight (centre "zero": relative to the hold threshold) and the report
+says so.
+
+Thresholds follow the false-positive targets, never the attack rate: hold and tag are set at the lowest
+scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets (rates
+of the inbound legitimate mail, or with ``legit_total`` of all legitimate mail), scored with group caps
+exactly as the scorer applies them (tag never below the model's 0.5 probability point).
 The result is a policy layer (``[actions]`` and ``[signals.X] weight``) or, with ``--write-default``, a copy
 of default.toml with only those lines changed; the held-out part is rescored and reported next to the
 current policy.
 
 Rescoring from recorded strengths is exact for the score arithmetic but does not replay learning: a
-message held under the new weights would not have taught the baseline. ``vecguard eval --policy DIR`` with
-the layer in DIR is the full check.
+message held under the new weights would not have taught the baseline (a newsletter's first issue held
+keeps the next ones first contacts), so the held-out report is optimistic. ``vecguard eval --policy DIR``
+with the layer in DIR is the full check.
 """
 
 from __future__ import annotations
@@ -43,7 +53,9 @@ from .scoring import Hit, score
 
 Row = dict[str, Any]
 HOLD_LOGIT = math.log(0.9 / 0.1)  # the attack probability that maps onto the policy's hold threshold
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # regularisation strengths tried by cross-validation
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)   # regularisation strengths tried by cross-validation (centre 0)
+# penalties per squared score point towards the hand-set weights, tried by cross-validation (centre policy)
+LAMBDA_GRID = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
 
 
 def read_records(paths: Iterable[str]) -> list[Row]:
@@ -97,6 +109,38 @@ def fit_signed(x: list[list[float]], y: list[int], signs: Sequence[int], c: floa
     return coef, intercept
 
 
+def fit_centred(x: list[list[float]], y: list[int], prior: Sequence[float], bounds: Sequence[tuple[float, float]],
+                lam: float, temperature: float, sample_weight: Sequence[float],
+                start_intercept: float = 0.0) -> tuple[list[float], float]:
+    """Weights in score units centred on ``prior`` (the hand-set policy): minimise the weighted mean log-loss
+    of ``sigmoid((x . w + b) / temperature)`` plus ``lam * ||w - prior||^2`` within ``bounds`` (the sign
+    constraints), by L-BFGS-B. The penalty pulls every weight towards the policy's, not towards 0: a signal
+    the data says little about (it co-occurs with others, or fires rarely) keeps its hand-set weight.
+    ``b`` (minus the model's 0.5-probability score) is not penalised. Returns the weights and ``b``."""
+    import numpy as np
+    from scipy.optimize import minimize  # type: ignore[import-untyped,unused-ignore]
+
+    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    wa = np.asarray(sample_weight, dtype=float)
+    wa = wa / wa.sum()
+    w0 = np.asarray(prior, dtype=float)
+
+    def objective(theta: Any) -> tuple[float, Any]:
+        w, b = theta[:-1], theta[-1]
+        z = (xa @ w + b) / temperature
+        # log(1 + e^z) - y z, stably; its derivative in z is sigmoid(z) - y
+        loss = float(wa @ (np.logaddexp(0.0, z) - ya * z))
+        g = wa * (1.0 / (1.0 + np.exp(-z)) - ya) / temperature
+        d = w - w0
+        grad = np.append(xa.T @ g + 2.0 * lam * d, g.sum())
+        return loss + lam * float(d @ d), grad
+
+    start = np.append(np.clip(w0, [lo for lo, _ in bounds], [hi for _, hi in bounds]), start_intercept)
+    res = minimize(objective, start, jac=True, method="L-BFGS-B",
+                   bounds=[*bounds, (None, None)], options={"maxiter": 5000})
+    return [float(v) for v in res.x[:-1]], float(res.x[-1])
+
+
 def rescore(rows: Sequence[Row], policy: Policy) -> list[float]:
     """Scores of recorded messages under ``policy`` (weights and group caps; strengths as recorded)."""
     out = []
@@ -107,10 +151,18 @@ def rescore(rows: Sequence[Row], policy: Policy) -> list[float]:
     return out
 
 
-def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 0.1) -> float:
+def count_legit(paths: Iterable[str]) -> int:
+    """Legitimate messages of every direction in eval JSONL files (outbound and internal mail is never
+    flagged, but it is legitimate mail: the issue's targets and ``vecguard eval`` count it)."""
+    return sum(1 for path in paths for _, row in read_jsonl(path) if row.get("label") == "legit")
+
+
+def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 0.1,
+                  total: int | None = None) -> float:
     """The lowest threshold (a multiple of ``step``) that flags at most ``max_rate`` of the legitimate
-    scores: just above the score of the first legitimate message that would be one too many."""
-    allowed = math.floor(max_rate * len(legit_scores) + 1e-9)
+    mail (``total`` messages, by default the scores given): just above the score of the first legitimate
+    message that would be one too many."""
+    allowed = math.floor(max_rate * (len(legit_scores) if total is None else total) + 1e-9)
     ordered = sorted(legit_scores, reverse=True)
     if allowed >= len(ordered):
         return step
@@ -140,8 +192,9 @@ class Fit:
     policy: Policy
     dropped: tuple[str, ...]   # fitted to 0: no weight once the others are known (noise, or redundant)
     unseen: tuple[str, ...]    # fired fewer than min_hits times in the fitting part: weight kept (x hold ratio)
-    c: float = 1.0             # the regularisation strength used (chosen by cross-validation when asked)
-    cv: Mapping[float, float] = dataclasses.field(default_factory=dict)   # C -> mean partial AUC
+    c: float = 1.0             # C (centre "zero") or lambda (centre "policy") used (chosen by cross-validation)
+    cv: Mapping[float, float] = dataclasses.field(default_factory=dict)   # C or lambda -> mean partial AUC
+    centre: str = "policy"     # "policy": penalty towards the hand-set weights; "zero": plain L2
 
 
 def sample_weights(rows: Sequence[Row], balance: str) -> list[float]:
@@ -161,11 +214,12 @@ def sample_weights(rows: Sequence[Row], balance: str) -> list[float]:
     return out
 
 
-def cross_validate(x: list[list[float]], y: list[int], signs: Sequence[int], grid: Sequence[float],
-                   max_fpr: float, sample_weight: Sequence[float], folds: int = 5,
+def cross_validate(x: list[list[float]], y: list[int], grid: Sequence[float], max_fpr: float,
+                   sample_weight: Sequence[float], fitter: Any, folds: int = 5,
                    seed: int = 0) -> dict[float, float]:
     """Mean partial ROC AUC (FPR <= ``max_fpr``, McClish-standardised, messages weighted as in the fit) of
-    each C over stratified folds of the fitting part: the ranking quality where the hold threshold sits."""
+    each grid value over stratified folds of the fitting part: the ranking quality where the hold threshold
+    sits. ``fitter(x, y, value, sample_weight)`` returns the coefficients and the intercept."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
@@ -173,24 +227,33 @@ def cross_validate(x: list[list[float]], y: list[int], signs: Sequence[int], gri
     xa, ya, wa = np.asarray(x, dtype=float), np.asarray(y), np.asarray(sample_weight, dtype=float)
     splits = list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(xa, ya))
     out = {}
-    for c in grid:
+    for value in grid:
         aucs = []
         for train, test in splits:
-            coef, _ = fit_signed(xa[train].tolist(), ya[train].tolist(), signs, c, wa[train].tolist())
+            coef, _ = fitter(xa[train].tolist(), ya[train].tolist(), value, wa[train].tolist())
             aucs.append(float(roc_auc_score(ya[test], xa[test] @ np.asarray(coef), max_fpr=max_fpr,
                                         sample_weight=wa[test])))
-        out[c] = sum(aucs) / len(aucs)
+        out[value] = sum(aucs) / len(aucs)
     return out
 
 
-def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] = C_GRID, max_false_hold: float = 0.001,
-        max_false_tag: float = 0.01, margin: float = 1.0, min_hits: int = 5, balance: str = "campaign") -> Fit:
+def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None = None,
+        max_false_hold: float = 0.001, max_false_tag: float = 0.01, margin: float = 1.0, min_hits: int = 5,
+        balance: str = "campaign", centre: str = "policy", legit_total: int | None = None) -> Fit:
     """Fit weights on ``rows`` and choose thresholds for the false-hold / false-tag targets.
 
-    ``c``: the inverse regularisation strength, or a grid to choose it from by cross-validation on ``rows``.
+    ``centre="policy"`` (the default): weights in score units, penalised by ``lambda * ||w - w_policy||^2``
+    (:func:`fit_centred`); ``c`` is lambda, or a grid to choose it from (default ``LAMBDA_GRID``).
+    ``centre="zero"``: a plain L2 logistic regression (:func:`fit_signed`) scaled so that an attack
+    probability of 0.9 lands on the policy's hold threshold; ``c`` is scikit-learn's C (default ``C_GRID``).
+    A grid is chosen from by 5-fold cross-validation on ``rows``.
     ``margin``: the share of each target the fitting part may use (0.5: thresholds set for half the allowed
     false holds / tags, so that the held-out mail has room). ``min_hits``: a signal firing fewer times in
-    ``rows`` keeps its weight (too rare to fit)."""
+    ``rows`` keeps its weight (too rare to fit). ``legit_total``: the legitimate messages the targets are
+    rates of (default: the legitimate ``rows``, i.e. inbound mail; all directions is how ``vecguard eval``
+    and the issue count them)."""
+    if centre not in ("policy", "zero"):
+        raise VecguardError(f"tune: unknown centre {centre!r}")
     y = [1 if r["label"] == "attack" else 0 for r in rows]
     if len(set(y)) < 2:
         raise VecguardError("tune: the fitting records need both attacks and legitimate mail")
@@ -202,32 +265,56 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] = C_GRID
     kept = tuple(n for n, k in hits.items() if k < max(1, min_hits))
     signs = [1 if policy.signals[n].weight > 0 else -1 for n in names]
     x = matrix(rows, names)
+    if c is None:
+        c = LAMBDA_GRID if centre == "policy" else C_GRID
     grid = [c] if isinstance(c, (int, float)) else list(c)
     sw = sample_weights(rows, balance)
-    cv = cross_validate(x, y, signs, grid, max_false_hold, sw) if len(grid) > 1 else {}
-    best = max(grid, key=lambda g: (cv.get(g, 0.0), -g))
-    coef, intercept = fit_signed(x, y, signs, best, sw)
-    # Scale: the model's 0.9 attack probability (logit 2.2) lands on the policy's hold threshold. The
-    # thresholds are then set from the fitting part's legitimate mail scored with group caps, exactly as the
-    # scorer will: never from the attacks.
-    scale = policy.hold / max(0.1, HOLD_LOGIT - intercept)
+    if centre == "policy":
+        prior = [policy.signals[n].weight for n in names]
+        bounds = [(0.0, 100.0) if sign > 0 else (-100.0, 0.0) for sign in signs]
+        # The policy's tag threshold is the model's 0.5 point and its hold threshold the 0.9 point: this
+        # fixes the score-to-logit scale, so the penalty is in score points and the hand-set weights are
+        # a model of the same units.
+        temperature = max(0.1, (policy.hold - policy.tag) / HOLD_LOGIT)
+
+        def fitter(xs: list[list[float]], ys: list[int], value: float,
+                   weights: Sequence[float]) -> tuple[list[float], float]:
+            return fit_centred(xs, ys, prior, bounds, value, temperature, weights, -policy.tag)
+    else:
+        def fitter(xs: list[list[float]], ys: list[int], value: float,
+                   weights: Sequence[float]) -> tuple[list[float], float]:
+            return fit_signed(xs, ys, signs, value, weights)
+    cv = cross_validate(x, y, grid, max_false_hold, sw, fitter) if len(grid) > 1 else {}
+    # ties go to the stronger regularisation (the larger lambda, the smaller C)
+    best = max(grid, key=lambda g: (cv.get(g, 0.0), g if centre == "policy" else -g))
+    coef, intercept = fitter(x, y, best, sw)
+    if centre == "policy":
+        scale, ratio = 1.0, None
+        model_tag = round(max(0.1, -intercept), 1)
+    else:
+        # Scale: the model's 0.9 attack probability (logit 2.2) lands on the policy's hold threshold.
+        scale = policy.hold / max(0.1, HOLD_LOGIT - intercept)
+        model_tag = round(max(0.1, scale * -intercept), 1)
+        ratio = 1.0
     weights = {n: round(max(-100.0, min(100.0, w * scale)), 1) for n, w in zip(names, coef, strict=True)}
-    model_tag = round(max(0.1, scale * -intercept), 1)
-    # A kept signal keeps its weight relative to the hold threshold (the same share of a hold as before):
-    # thresholds are set with the kept weights as they are, then those are rescaled to the new hold and the
-    # thresholds set once more (a kept signal fired fewer than min_hits times, so this moves little).
+    # The thresholds are set from the fitting part's legitimate mail scored with group caps, exactly as the
+    # scorer will: never from the attacks. A kept signal keeps its weight (centre "policy": the weights are
+    # in the policy's units) or its share of a hold (centre "zero": thresholds are set with the kept weights
+    # as they are, then those are rescaled to the new hold and the thresholds set once more; a kept signal
+    # fired fewer than min_hits times, so this moves little).
     tag, hold = policy.tag, policy.hold
-    for _ in range(2):
-        weights.update({n: round(policy.signals[n].weight * hold / policy.hold, 1) for n in kept})
+    for _ in range(2 if ratio is not None else 1):
+        weights.update({n: round(policy.signals[n].weight * (hold / policy.hold if ratio is not None else 1.0), 1)
+                        for n in kept})
         trial = dataclasses.replace(policy, signals={n: dataclasses.replace(s, weight=weights[n]) if n in weights
                                                      else s for n, s in policy.signals.items()})
         legit = [s for s, r in zip(rescore(rows, trial), rows, strict=True) if r["label"] == "legit"]
         # Never tag what the model finds more likely legitimate than not (its 0.5 probability point); a
         # threshold above the target's only flags less, so hold is raised past tag when the two meet.
-        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin)))
-        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin))), 1)
+        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin, total=legit_total)))
+        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin, total=legit_total))), 1)
     dropped = tuple(n for n in names if weights[n] == 0)
-    return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv)
+    return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv, centre)
 
 
 def policy_layer(result: Fit, note: str) -> str:
@@ -297,11 +384,22 @@ def add_arguments(tune: argparse.ArgumentParser) -> None:
     tune.add_argument("--max-false-tag", type=float, default=0.01, help="legit tagged-rate target (default 0.01)")
     tune.add_argument("--margin", type=float, default=1.0,
                       help="share of each target the fitting part may use (default 1; 0.5 leaves half for new mail)")
-    tune.add_argument("--C", dest="c", type=_grid, default=list(C_GRID),
-                      help="inverse regularisation strength, or a comma-separated grid to choose from by "
-                           f"5-fold cross-validation on the fitting part (default {','.join(f'{c:g}' for c in C_GRID)})")
+    tune.add_argument("--centre", choices=("policy", "zero"), default="policy",
+                      help="pull the weights towards the current policy's (default; penalty lambda) or "
+                           "towards 0 (plain L2 logistic regression; penalty 1/C)")
+    tune.add_argument("--lambda", dest="lam", type=_grid, default=None,
+                      help="with --centre policy: the penalty per squared score point, or a comma-separated grid "
+                           "to choose from by 5-fold cross-validation on the fitting part "
+                           f"(default {','.join(f'{v:g}' for v in LAMBDA_GRID)})")
+    tune.add_argument("--C", dest="c", type=_grid, default=None,
+                      help="with --centre zero: inverse regularisation strength, or a comma-separated grid to choose "
+                           "from by 5-fold cross-validation on the fitting part "
+                           f"(default {','.join(f'{c:g}' for c in C_GRID)})")
     tune.add_argument("--min-hits", type=int, default=5,
                       help="a signal firing fewer times in the fitting part keeps its weight (default 5)")
+    tune.add_argument("--rates-of", choices=("inbound", "all"), default="inbound",
+                      help="the false-hold / false-tag targets are rates of the inbound legitimate mail (default) "
+                           "or of all legitimate mail, outbound and internal included (as vecguard eval counts)")
     tune.add_argument("--balance", choices=("campaign", "class"), default="campaign",
                       help="weigh every attack campaign the same (default) or every attack the same")
 
@@ -317,6 +415,8 @@ def run_tune(args: argparse.Namespace) -> int:
     if not (0 <= args.max_false_hold <= args.max_false_tag < 1) or not 0 < args.margin <= 1 or args.min_hits < 1:
         raise VecguardError("tune: need 0 <= --max-false-hold <= --max-false-tag < 1, 0 < --margin <= 1 "
                             "and --min-hits >= 1")
+    if (args.centre == "policy" and args.c is not None) or (args.centre == "zero" and args.lam is not None):
+        raise VecguardError("tune: --C goes with --centre zero, --lambda with --centre policy")
     policy = _policy(args.policy)
     base_text = None
     if args.write_default:
@@ -327,9 +427,12 @@ def run_tune(args: argparse.Namespace) -> int:
             raise InputError(f"{base}: cannot read: {exc.strerror or exc}") from None
     rows = read_records(args.fit)
     held_out = read_records(args.held_out)
-    grid = args.c if isinstance(args.c, list) else [args.c]
+    if args.centre == "policy":
+        grid, knob = (args.lam or list(LAMBDA_GRID)), "lambda"
+    else:
+        grid, knob = (args.c or list(C_GRID)), "C"
     result = fit(rows, policy, grid, args.max_false_hold, args.max_false_tag, args.margin, args.min_hits,
-                 args.balance)
+                 args.balance, args.centre, count_legit(args.fit) if args.rates_of == "all" else None)
     for title, part in (("fitting part", rows), ("held-out part", held_out)):
         if not part:
             continue
@@ -338,16 +441,18 @@ def run_tune(args: argparse.Namespace) -> int:
         print("\n".join(_table(title, part, before, after)))
     if result.cv:
         print(f"cross-validation (partial AUC, FPR <= {args.max_false_hold:g}): "
-              + ", ".join(f"C={c:g} {v:.4f}" for c, v in result.cv.items()) + f"; chosen C={result.c:g}")
+              + ", ".join(f"{knob}={c:g} {v:.4f}" for c, v in result.cv.items()) + f"; chosen {knob}={result.c:g}")
     print(f"thresholds: tag {policy.tag:g} -> {result.tag:g}, hold {policy.hold:g} -> {result.hold:g}")
     changed = [f"{n} {policy.signals[n].weight:g}->{w:g}" for n, w in sorted(result.weights.items())
                if w != policy.signals[n].weight]
     print("weights: " + ", ".join(changed))
     print("fitted to 0: " + (", ".join(result.dropped) or "none"))
-    print(f"fired fewer than {args.min_hits} times in the fitting part (weight kept, x new/old hold): "
+    kept_how = "weight kept" if args.centre == "policy" else "weight kept, x new/old hold"
+    print(f"fired fewer than {args.min_hits} times in the fitting part ({kept_how}): "
           + (", ".join(result.unseen) or "none"))
-    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}), C={result.c:g}"
-            f" (grid {','.join(f'{c:g}' for c in grid)}), balance={args.balance},\n"
+    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}),\n"
+            f"centre={args.centre}, {knob}={result.c:g} (grid {','.join(f'{c:g}' for c in grid)}), "
+            f"balance={args.balance}, rates of {args.rates_of} legitimate mail,\n"
             f"targets: false hold <= {args.max_false_hold:g}, false tag <= {args.max_false_tag:g}, "
             f"margin {args.margin:g}, min hits {args.min_hits}.")
     outputs = [(args.out, policy_layer(result, note))]
