@@ -364,7 +364,7 @@ def _grid(text: str) -> list[float]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a comma-separated list of numbers: {text!r}") from None
     if not grid or any(v <= 0 or not math.isfinite(v) for v in grid):
-        raise argparse.ArgumentTypeError("every C must be a positive number")
+        raise argparse.ArgumentTypeError("every value must be a positive number")
     return grid
 
 
