@@ -70,7 +70,7 @@ eval-real: $(STAMP)
 	$(BIN)/python corpus/evaluate_companies.py 4 5 6 7 8 9 10 --keep $(EVAL_DIR)/companies-heldout \
 		--records $(EVAL_DIR)/companies-heldout.records.jsonl
 	$(BIN)/vecguard tune --fit $(EVAL_DIR)/enron-fit.records.jsonl --fit $(EVAL_DIR)/sa-fit.records.jsonl \
-		--fit $(EVAL_DIR)/companies-fit.records.jsonl \
+		--weights-only $(EVAL_DIR)/companies-fit.records.jsonl \
 		--held-out $(EVAL_DIR)/enron-heldout.records.jsonl --held-out $(EVAL_DIR)/sa-heldout.records.jsonl \
 		--held-out $(EVAL_DIR)/companies-heldout.records.jsonl \
 		--out $(EVAL_DIR)/fitted.toml --write-default $(EVAL_DIR)/default.toml
@@ -84,6 +84,9 @@ eval-real: $(STAMP)
 	VECGUARD_POLICY=$(EVAL_DIR)/fitted-policy $(BIN)/vecguard scan corpus/demo.mbox --local-domain \
 		$$(cat corpus/demo.local-domain) --db sqlite:///$(EVAL_DIR)/demo.db --jsonl $(EVAL_DIR)/demo.jsonl -q
 	-$(BIN)/python corpus/demo_report.py $(EVAL_DIR)/demo.jsonl corpus/demo.labels.jsonl
+	@cmp -s policies/default.toml $(EVAL_DIR)/default.toml \
+		&& echo "eval-real: policies/default.toml is the fit's output" \
+		|| echo "eval-real: the fit differs from policies/default.toml (diff policies/default.toml $(EVAL_DIR)/default.toml)"
 
 lint: $(TEST_STAMP)
 	$(BIN)/mypy

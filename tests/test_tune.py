@@ -256,3 +256,36 @@ def test_targets_as_rates_of_all_legitimate_mail(tmp_path: Path, capsys: pytest.
     assert r_in.held <= 4 and r_in.held + r_in.tagged <= 40 and r_all.held <= 8 and r_all.held + r_all.tagged <= 80
     assert everything.hold <= inbound.hold and everything.tag < inbound.tag
     assert r_all.held + r_all.tagged > 40
+
+
+def test_thresholds_per_mailbox_let_no_quiet_mailbox_pay_for_a_noisy_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = load_policy(POLICY_DIR)
+    attacks = [r for r in records() if r["label"] == "attack"]
+    quiet = [_record("legit", {}) for _ in range(4000)] + attacks
+    # 1,000 legitimate messages may have 1 false hold; this mailbox has 2 hijack-shaped false alarms
+    noisy = [_record("legit", {"THREAD_HIJACK": 1.0, "NEW_LINK_SITE": 1.0}) for _ in range(2)]
+    noisy += [_record("legit", {}) for _ in range(998)]
+    pooled = fit(quiet + noisy, policy, 1e-3, min_hits=5)
+    per = fit(quiet + noisy, policy, 1e-3, min_hits=5, mailboxes=[(quiet, None), (noisy, None)])
+    assert per.weights == pooled.weights   # the mailboxes set thresholds, not weights
+    for part, allowed in ((quiet, 4), (noisy, 1)):
+        assert rates(part, rescore(part, per.policy), per.tag, per.hold)["legit"].held <= allowed
+    assert rescore(noisy[:1], pooled.policy)[0] >= pooled.hold   # pooled: 5 allowed of 5,000, both held
+    assert rescore(noisy[:1], per.policy)[0] < per.hold and per.hold > pooled.hold
+
+    # the command line: each --fit file is a mailbox; --weights-only records shape the weights only
+    paths = {}
+    for name, rows in (("quiet", quiet), ("noisy", noisy), ("synthetic", noisy * 3)):
+        paths[name] = tmp_path / f"{name}.jsonl"
+        paths[name].write_text("".join(json.dumps(r) + "\n" for r in rows))
+    layer = tmp_path / "layer.toml"
+    assert main(["tune", "--fit", str(paths["quiet"]), "--fit", str(paths["noisy"]), "--weights-only",
+                 str(paths["synthetic"]), "--out", str(layer), "--policy", str(POLICY_DIR), "--lambda", "1e-3"]) == 0
+    assert "thresholds per-mailbox" in layer.read_text() and "weights only" in layer.read_text()
+    capsys.readouterr()
+    expected = fit(quiet + noisy + noisy * 3, policy, 1e-3, min_hits=5, mailboxes=[(quiet, 4000), (noisy, 1000)])
+    written = tmp_path / "written"
+    shutil.copytree(POLICY_DIR, written)
+    shutil.copy(layer, written / "zz-fitted.toml")
+    assert (load_policy(written).tag, load_policy(written).hold) == (expected.tag, expected.hold)

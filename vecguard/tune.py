@@ -21,9 +21,11 @@ part is not fitted: it keeps its weight (centre "zero": relative to the hold thr
 says so.
 
 Thresholds follow the false-positive targets, never the attack rate: hold and tag are set at the lowest
-scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets (rates
-of the inbound legitimate mail, or with ``legit_total`` of all legitimate mail), scored with group caps
-exactly as the scorer applies them (tag never below the model's 0.5 probability point).
+scores (0.1 steps) whose fitting-part false holds / false tags stay within ``margin`` x the targets, scored
+with group caps exactly as the scorer applies them (tag never below the model's 0.5 probability point).
+The command line sets them per mailbox (each ``--fit`` file must meet the targets on its own; the strictest
+wins) as rates of all its legitimate mail, as ``vecguard eval`` counts; ``--weights-only`` records (synthetic
+mailboxes whose legitimate mail is ambiguous by design) shape the weights but set no threshold.
 The result is a policy layer (``[actions]`` and ``[signals.X] weight``) or, with ``--write-default``, a copy
 of default.toml with only those lines changed; the held-out part is rescored and reported next to the
 current policy.
@@ -239,7 +241,8 @@ def cross_validate(x: list[list[float]], y: list[int], grid: Sequence[float], ma
 
 def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None = None,
         max_false_hold: float = 0.001, max_false_tag: float = 0.01, margin: float = 1.0, min_hits: int = 5,
-        balance: str = "campaign", centre: str = "policy", legit_total: int | None = None) -> Fit:
+        balance: str = "campaign", centre: str = "policy", legit_total: int | None = None,
+        mailboxes: Sequence[tuple[Sequence[Row], int | None]] | None = None) -> Fit:
     """Fit weights on ``rows`` and choose thresholds for the false-hold / false-tag targets.
 
     ``centre="policy"`` (the default): weights in score units, penalised by ``lambda * ||w - w_policy||^2``
@@ -251,7 +254,9 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None =
     false holds / tags, so that the held-out mail has room). ``min_hits``: a signal firing fewer times in
     ``rows`` keeps its weight (too rare to fit). ``legit_total``: the legitimate messages the targets are
     rates of (default: the legitimate ``rows``, i.e. inbound mail; all directions is how ``vecguard eval``
-    and the issue count them)."""
+    and the issue count them). ``mailboxes``: the thresholds are set on each of these (records, legitimate
+    total) on its own and the strictest wins, so that every mailbox meets the targets and a large quiet one
+    cannot pay for a noisy one (default: ``rows`` pooled, with ``legit_total``)."""
     if centre not in ("policy", "zero"):
         raise VecguardError(f"tune: unknown centre {centre!r}")
     y = [1 if r["label"] == "attack" else 0 for r in rows]
@@ -308,11 +313,17 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None =
                         for n in kept})
         trial = dataclasses.replace(policy, signals={n: dataclasses.replace(s, weight=weights[n]) if n in weights
                                                      else s for n, s in policy.signals.items()})
-        legit = [s for s, r in zip(rescore(rows, trial), rows, strict=True) if r["label"] == "legit"]
+        parts = [[s for s, r in zip(rescore(part, trial), part, strict=True) if r["label"] == "legit"]
+                 for part, _ in (mailboxes or [(rows, legit_total)])]
+        totals = [total for _, total in (mailboxes or [(rows, legit_total)])]
+
+        def strictest(rate: float) -> float:
+            return max(threshold_for(legit, rate * margin, total=total)
+                       for legit, total in zip(parts, totals, strict=True))
         # Never tag what the model finds more likely legitimate than not (its 0.5 probability point); a
         # threshold above the target's only flags less, so hold is raised past tag when the two meet.
-        tag = min(99.9, max(model_tag, threshold_for(legit, max_false_tag * margin, total=legit_total)))
-        hold = round(min(100.0, max(tag + 0.1, threshold_for(legit, max_false_hold * margin, total=legit_total))), 1)
+        tag = min(99.9, max(model_tag, strictest(max_false_tag)))
+        hold = round(min(100.0, max(tag + 0.1, strictest(max_false_hold))), 1)
     dropped = tuple(n for n in names if weights[n] == 0)
     return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv, centre)
 
@@ -372,6 +383,9 @@ def add_arguments(tune: argparse.ArgumentParser) -> None:
     """The ``vecguard tune`` options."""
     tune.add_argument("--fit", metavar="JSONL", action="append", required=True,
                       help="labelled records of the fitting part (vecguard eval --jsonl; repeatable)")
+    tune.add_argument("--weights-only", metavar="JSONL", action="append", default=[],
+                      help="labelled records that enter the weight fit but set no threshold (e.g. synthetic "
+                           "mailboxes whose legitimate mail is ambiguous by design; repeatable)")
     tune.add_argument("--held-out", metavar="JSONL", action="append", default=[],
                       help="labelled records of the held-out part (repeatable)")
     tune.add_argument("--policy", metavar="DIR", default=None, help="the policy the records were scored with")
@@ -397,9 +411,12 @@ def add_arguments(tune: argparse.ArgumentParser) -> None:
                            f"(default {','.join(f'{c:g}' for c in C_GRID)})")
     tune.add_argument("--min-hits", type=int, default=5,
                       help="a signal firing fewer times in the fitting part keeps its weight (default 5)")
-    tune.add_argument("--rates-of", choices=("inbound", "all"), default="inbound",
-                      help="the false-hold / false-tag targets are rates of the inbound legitimate mail (default) "
-                           "or of all legitimate mail, outbound and internal included (as vecguard eval counts)")
+    tune.add_argument("--rates-of", choices=("inbound", "all"), default="all",
+                      help="the false-hold / false-tag targets are rates of all legitimate mail, outbound and "
+                           "internal included, as vecguard eval counts (default), or of the inbound mail only")
+    tune.add_argument("--thresholds", choices=("per-mailbox", "pooled"), default="per-mailbox",
+                      help="every --fit file must meet the targets on its own, the strictest wins (default), or "
+                           "the --fit files pooled")
     tune.add_argument("--balance", choices=("campaign", "class"), default="campaign",
                       help="weigh every attack campaign the same (default) or every attack the same")
 
@@ -425,14 +442,22 @@ def run_tune(args: argparse.Namespace) -> int:
             base_text = base.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(f"{base}: cannot read: {exc.strerror or exc}") from None
-    rows = read_records(args.fit)
+    per_file = [read_records([path]) for path in args.fit]
+    rows = [row for part in per_file for row in part] + read_records(args.weights_only)
+
+    def total(paths: list[str]) -> int | None:
+        return count_legit(paths) if args.rates_of == "all" else None
+    if args.thresholds == "per-mailbox":
+        mailboxes = [(part, total([path])) for part, path in zip(per_file, args.fit, strict=True)]
+    else:
+        mailboxes = [([row for part in per_file for row in part], total(args.fit))]
     held_out = read_records(args.held_out)
     if args.centre == "policy":
         grid, knob = (args.lam or list(LAMBDA_GRID)), "lambda"
     else:
         grid, knob = (args.c or list(C_GRID)), "C"
     result = fit(rows, policy, grid, args.max_false_hold, args.max_false_tag, args.margin, args.min_hits,
-                 args.balance, args.centre, count_legit(args.fit) if args.rates_of == "all" else None)
+                 args.balance, args.centre, mailboxes=mailboxes)
     for title, part in (("fitting part", rows), ("held-out part", held_out)):
         if not part:
             continue
@@ -450,9 +475,10 @@ def run_tune(args: argparse.Namespace) -> int:
     kept_how = "weight kept" if args.centre == "policy" else "weight kept, x new/old hold"
     print(f"fired fewer than {args.min_hits} times in the fitting part ({kept_how}): "
           + (", ".join(result.unseen) or "none"))
-    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}),\n"
+    weights_only = f"; weights only: {', '.join(args.weights_only)}" if args.weights_only else ""
+    note = (f"Fitted by vecguard tune on {len(rows)} records ({', '.join(args.fit)}{weights_only}),\n"
             f"centre={args.centre}, {knob}={result.c:g} (grid {','.join(f'{c:g}' for c in grid)}), "
-            f"balance={args.balance}, rates of {args.rates_of} legitimate mail,\n"
+            f"balance={args.balance}, thresholds {args.thresholds}, rates of {args.rates_of} legitimate mail,\n"
             f"targets: false hold <= {args.max_false_hold:g}, false tag <= {args.max_false_tag:g}, "
             f"margin {args.margin:g}, min hits {args.min_hits}.")
     outputs = [(args.out, policy_layer(result, note))]
