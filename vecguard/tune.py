@@ -171,6 +171,12 @@ def threshold_for(legit_scores: Sequence[float], max_rate: float, step: float = 
     return round((math.floor(ordered[allowed] / step + 1e-9) + 1) * step, 6)
 
 
+def strictest(mailboxes: Sequence[tuple[Sequence[float], int | None]], max_rate: float) -> float:
+    """The lowest threshold at which every mailbox (its legitimate scores, its legitimate total) flags at
+    most ``max_rate`` of its legitimate mail (:func:`threshold_for` per mailbox; the highest wins)."""
+    return max(threshold_for(scores, max_rate, total=total) for scores, total in mailboxes)
+
+
 def rates(rows: Sequence[Row], scores: Sequence[float], tag: float, hold: float) -> dict[str, Rates]:
     """Rates per campaign ("attack:NAME"), all attacks ("attacks") and legitimate mail ("legit")."""
     counts: dict[str, list[int]] = {}
@@ -313,17 +319,12 @@ def fit(rows: Sequence[Row], policy: Policy, c: float | Sequence[float] | None =
                         for n in kept})
         trial = dataclasses.replace(policy, signals={n: dataclasses.replace(s, weight=weights[n]) if n in weights
                                                      else s for n, s in policy.signals.items()})
-        parts = [[s for s, r in zip(rescore(part, trial), part, strict=True) if r["label"] == "legit"]
-                 for part, _ in (mailboxes or [(rows, legit_total)])]
-        totals = [total for _, total in (mailboxes or [(rows, legit_total)])]
-
-        def strictest(rate: float) -> float:
-            return max(threshold_for(legit, rate * margin, total=total)
-                       for legit, total in zip(parts, totals, strict=True))
+        legit = [([s for s, r in zip(rescore(part, trial), part, strict=True) if r["label"] == "legit"], total)
+                 for part, total in (mailboxes or [(rows, legit_total)])]
         # Never tag what the model finds more likely legitimate than not (its 0.5 probability point); a
         # threshold above the target's only flags less, so hold is raised past tag when the two meet.
-        tag = min(99.9, max(model_tag, strictest(max_false_tag)))
-        hold = round(min(100.0, max(tag + 0.1, strictest(max_false_hold))), 1)
+        tag = min(99.9, max(model_tag, strictest(legit, max_false_tag * margin)))
+        hold = round(min(100.0, max(tag + 0.1, strictest(legit, max_false_hold * margin))), 1)
     dropped = tuple(n for n in names if weights[n] == 0)
     return Fit(weights, tag, hold, dataclasses.replace(trial, tag=tag, hold=hold), dropped, kept, best, cv, centre)
 
