@@ -18,6 +18,7 @@ from vecguard.features import Context
 from vecguard.learn import lesson
 from vecguard.policy import Policy, load_policy
 from vecguard.scoring import Hit
+from vecguard.signals.impersonation import HarvestLink
 from vecguard.signals.links import NewLinkSite
 
 from .helpers import POLICY_DIR, START, VENDOR, World, features_of, message, signals, vendor_history
@@ -266,3 +267,20 @@ def test_first_page_of_a_category_from_an_organisation_of_varied_links(
     cfg = load_policy(POLICY_DIR).detectors
     found = {h.name: h for h in NewLinkSite().evaluate(f, Baseline(sender=org, org=org), Context(), cfg, ())}
     assert found[signal].strength == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("shared", "expected"), [
+    # five sites in three messages, none a bare address: novelty 0, yet the first raw-IP link
+    ({}, 0.7),
+    # it did link to a bare address once: the kind's own surprise, 1 - (1 + 2) / (3 + 4)
+    ({"198.51.100.7": 1}, 1 - 3 / 7),
+])
+def test_first_raw_ip_link_from_an_organisation_of_varied_links(shared: dict[str, int], expected: float) -> None:
+    sites = {"a-news.com": 1, "b-shop.com": 1, "c-blog.com": 1, "d-events.com": 1} | shared
+    while len(sites) < 5:
+        sites[f"e{len(sites)}-site.com"] = 1
+    org = Profile(inbound=3, facts={LINK_SITE: sites})
+    f = features_of(message(html=_link("http://203.0.113.9/~x/cgi-bin/Login/update.php")))
+    cfg = load_policy(POLICY_DIR).detectors
+    found = {h.name: h for h in HarvestLink().evaluate(f, Baseline(sender=org, org=org), Context(), cfg, ())}
+    assert found["RAW_IP_LINK"].strength == pytest.approx(expected)

@@ -17,7 +17,7 @@ from ..domains import is_ip, normalise_host, registered_domain
 from ..features import Context, Features
 from ..lists import category, credential_words, impersonated_services, link_site
 from ..scoring import Hit
-from .links import link_novelty, own_link
+from .links import RAW_IP, category_novelty, link_novelty, own_link
 
 _WORDS = re.compile(r"[^a-z0-9]+")
 
@@ -74,7 +74,9 @@ class HarvestLink:
     CREDENTIAL_LINK: the link's host labels or path carry a log-in word (login, signin, verify, webscr,
     password... ``data/credential_words.txt``) on a host that is not the sender's own; strength is the
     link's novelty. RAW_IP_LINK: the link goes to a bare IP address, which legitimate correspondents hardly
-    ever send; strength 1 when the address is new to the correspondent. Evidence: the host and the word.
+    ever send; strength the link's novelty, and for a known organisation whose links are too varied for a
+    new site to surprise at least its :func:`category_novelty` among bare addresses (it never sent one).
+    Evidence: the host and the word.
     """
 
     names = ("CREDENTIAL_LINK", "RAW_IP_LINK")
@@ -95,7 +97,8 @@ class HarvestLink:
             if strength is None:
                 continue
             if raw_ip is None and is_ip(normalise_host(link.host)):
-                raw_ip = (strength, link.host)
+                habit = category_novelty(f, b, link_site(link.host), RAW_IP, cfg) if b.org.inbound > 0 else 0.0
+                raw_ip = (max(strength, habit), link.host)
             if credential is None or strength > credential[0]:
                 found = next((w for w in _WORDS.split(f"{link.host}/{link.path}".lower()) if w in words), None)
                 if found:

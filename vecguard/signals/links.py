@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from ..baseline import LINK_SITE, Baseline
-from ..domains import domain_name_part, registered_domain
+from ..domains import domain_name_part, is_ip, registered_domain
 from ..features import Context, Features
 from ..links import Link
 from ..lists import category, link_site, name_fragment, own_tenant
@@ -21,6 +21,7 @@ from . import surprise
 # and trusted hosting (ad.doubleclick.net, facebook.com) are in every newsletter: for them the
 # organisation's habit across all sites stays the measure.
 HABIT_CATEGORIES = ("file_sharing", "site_builder")
+RAW_IP = "raw_ip"   # a bare IP address as a link site: judged on its own habit too (HarvestLink)
 CATEGORY_SIGNALS = {
     "file_sharing": "NEW_LINK_FILE_SHARING",
     "site_builder": "NEW_LINK_SITE_BUILDER",
@@ -68,12 +69,18 @@ def link_novelty(f: Features, b: Baseline, ctx: Context, cfg: Mapping[str, float
     return result
 
 
+def site_kind(site: str) -> str | None:
+    """A link site's category (``lists.category``), or ``"raw_ip"`` for a bare IP address."""
+    return RAW_IP if is_ip(site) else category(site)
+
+
 def category_novelty(f: Features, b: Baseline, site: str, cat: str, cfg: Mapping[str, float]) -> float:
-    """How new a first ``site`` of category ``cat`` is for a known organisation, judged on the sites of
-    that category it shared (none, usually), at most ``category_novelty_cap``. An organisation whose
-    links are too varied for a new site to surprise (five sites in three messages: novelty 0) has
-    still never sent a file-sharing page; the cap keeps this below what a habit broken counts."""
-    shared = sum(1 for known in b.org.values(LINK_SITE) if category(known) == cat)
+    """How new a first ``site`` of category ``cat`` (a :func:`site_kind`) is for a known organisation,
+    judged on the sites of that category it shared (none, usually), at most ``category_novelty_cap``. An
+    organisation whose links are too varied for a new site to surprise (five sites in three messages:
+    novelty 0) has still never sent a file-sharing page or a link to a bare IP address; the cap keeps this
+    below what a habit broken counts."""
+    shared = sum(1 for known in b.org.values(LINK_SITE) if site_kind(known) == cat)
     strength = min(cfg["category_novelty_cap"], surprise(shared, b.org.inbound, cfg["novelty_prior"]))
     if f.bulk:
         strength *= cfg["bulk_link_factor"]
